@@ -1,0 +1,135 @@
+"""Input checks shared by every public function.
+
+Each check raises :class:`LTHInputError` (a :class:`ValueError`) with one line that names the
+parameter, the allowed range and the value received, e.g.
+``density must be in (0, 1], got 1.5``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "LTHInputError",
+    "check_choice",
+    "check_density",
+    "check_finite_array",
+    "check_positive_int",
+    "check_probability_open",
+    "check_sparsity",
+    "check_widths",
+]
+
+
+class LTHInputError(ValueError):
+    """Bad input to a public lththeory function (a one-line message naming the parameter)."""
+
+
+def _fmt(value: object) -> str:
+    return repr(value) if isinstance(value, str) else f"{value}"
+
+
+def _as_real(name: str, value: object) -> float:
+    if isinstance(value, bool):
+        raise LTHInputError(f"{name} must be a real number, got {value!r}")
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise LTHInputError(f"{name} must be a real number, got {_fmt(value)}") from None
+    if math.isnan(x):
+        raise LTHInputError(f"{name} must be a real number, got nan")
+    return x
+
+
+def check_density(value: object, name: str = "density", allow_zero: bool = False) -> float:
+    """A density (fraction of weights kept): in (0, 1], or [0, 1] when ``allow_zero``."""
+    x = _as_real(name, value)
+    lo_ok = x >= 0.0 if allow_zero else x > 0.0
+    if not (lo_ok and x <= 1.0):
+        rng = "[0, 1]" if allow_zero else "(0, 1]"
+        raise LTHInputError(f"{name} (fraction of weights kept) must be in {rng}, got {_fmt(value)}")
+    return x
+
+
+def check_sparsity(value: object, name: str = "sparsity") -> float:
+    """A sparsity (fraction of weights removed): in [0, 1)."""
+    x = _as_real(name, value)
+    if not (0.0 <= x < 1.0):
+        raise LTHInputError(
+            f"{name} (fraction of weights removed) must be in [0, 1), got {_fmt(value)}"
+        )
+    return x
+
+
+def check_probability_open(value: object, name: str = "delta") -> float:
+    """A probability strictly inside (0, 1), e.g. a failure budget delta."""
+    x = _as_real(name, value)
+    if not (0.0 < x < 1.0):
+        raise LTHInputError(f"{name} must be in (0, 1), got {_fmt(value)}")
+    return x
+
+
+def check_positive_real(value: object, name: str) -> float:
+    """A finite real number > 0."""
+    x = _as_real(name, value)
+    if not (x > 0.0 and math.isfinite(x)):
+        raise LTHInputError(f"{name} must be a finite number > 0, got {_fmt(value)}")
+    return x
+
+
+def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
+    """An integer >= ``minimum`` (floats with an integral value are accepted)."""
+    if isinstance(value, bool):
+        raise LTHInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        iv = int(value)
+    else:
+        try:
+            x = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise LTHInputError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}") from None
+        if not (math.isfinite(x) and x == int(x)):
+            raise LTHInputError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}")
+        iv = int(x)
+    if iv < minimum:
+        raise LTHInputError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}")
+    return iv
+
+
+def check_widths(widths: Iterable[object], name: str = "widths", min_len: int = 2) -> tuple[int, ...]:
+    """Layer widths (input first): at least ``min_len`` positive integers."""
+    if isinstance(widths, (str, bytes)):
+        raise LTHInputError(f"{name} must be a sequence of positive integers, got {widths!r}")
+    try:
+        items = list(widths)
+    except TypeError:
+        raise LTHInputError(f"{name} must be a sequence of positive integers, got {widths!r}") from None
+    if len(items) < min_len:
+        raise LTHInputError(
+            f"{name} must list at least {min_len} layer widths (input first), got {len(items)}"
+        )
+    return tuple(check_positive_int(w, f"{name}[{i}]") for i, w in enumerate(items))
+
+
+def check_finite_array(arr: object, name: str, ndim: int | None = None) -> np.ndarray:
+    """A float64 array with no NaN or inf (and the given number of dimensions)."""
+    try:
+        a = np.asarray(arr, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise LTHInputError(f"{name} must be an array of real numbers") from None
+    if ndim is not None and a.ndim != ndim:
+        raise LTHInputError(f"{name} must be a {ndim}-D array, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise LTHInputError(f"{name} must contain only finite numbers (found NaN or inf)")
+    return a
+
+
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
+    """One of a fixed set of strings."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise LTHInputError(f"{name} must be one of {allowed}, got {_fmt(value)}")
+    return value

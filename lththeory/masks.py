@@ -1,0 +1,116 @@
+"""Random sparse masks, sampled in O(nnz) time and memory (THEORY sections 1-2).
+
+* Bernoulli ("ER", the theory's model): every entry kept independently with probability p.
+  Sampled by geometric skipping: the gaps between kept flat indices are iid Geometric(p), so the
+  cost is proportional to the number of kept entries, never to rows * cols.
+* Fixed count (what jaxpruner and torch produce): exactly round(p * size) entries, uniformly
+  without replacement.
+
+Masks are ``scipy.sparse.csr_array`` of dtype bool with sorted indices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validate import LTHInputError, check_choice, check_density, check_positive_int
+
+__all__ = ["bernoulli_mask", "fixed_count_mask", "sample_mask", "mask_from_flat", "er_masks"]
+
+
+def _shape(shape: Sequence[int]) -> tuple[int, int]:
+    if len(shape) != 2:
+        raise LTHInputError(f"shape must be (rows, cols), got {tuple(shape)!r}")
+    return check_positive_int(shape[0], "shape[0]"), check_positive_int(shape[1], "shape[1]")
+
+
+def mask_from_flat(flat: np.ndarray, shape: tuple[int, int]) -> sp.csr_array:
+    """A boolean CSR mask from sorted, distinct flat (row-major) indices."""
+    rows, cols = shape
+    flat = np.asarray(flat, dtype=np.int64)
+    r = flat // cols
+    c = (flat - r * cols).astype(np.int64)
+    indptr = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=rows), out=indptr[1:])
+    idx_dtype = np.int32 if max(rows, cols, flat.size) < 2**31 else np.int64
+    return sp.csr_array(
+        (np.ones(flat.size, dtype=bool), c.astype(idx_dtype), indptr.astype(idx_dtype)),
+        shape=(rows, cols),
+    )
+
+
+def _bernoulli_flat(total: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Sorted flat indices of a Bernoulli(p) subset of range(total), by geometric gaps."""
+    if p >= 1.0:
+        return np.arange(total, dtype=np.int64)
+    mean = total * p
+    chunk = int(mean + 6.0 * np.sqrt(mean * (1 - p)) + 16)
+    parts, pos = [], -1
+    while True:
+        gaps = rng.geometric(p, size=chunk).astype(np.int64)
+        idx = pos + np.cumsum(gaps)
+        if idx[-1] >= total:
+            parts.append(idx[: np.searchsorted(idx, total)])
+            break
+        parts.append(idx)
+        pos = int(idx[-1])
+        chunk = max(16, chunk // 4)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def bernoulli_mask(
+    shape: Sequence[int], density: float, rng: np.random.Generator | int | None = None
+) -> sp.csr_array:
+    """ER mask: each of rows * cols entries kept independently with probability ``density``."""
+    shape = _shape(shape)
+    p = check_density(density, "density", allow_zero=True)
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    total = shape[0] * shape[1]
+    flat = np.empty(0, dtype=np.int64) if p == 0.0 else _bernoulli_flat(total, p, rng)
+    return mask_from_flat(flat, shape)
+
+
+def fixed_count_mask(
+    shape: Sequence[int], density: float, rng: np.random.Generator | int | None = None
+) -> sp.csr_array:
+    """Mask with exactly ``round(density * rows * cols)`` entries, uniform without replacement."""
+    shape = _shape(shape)
+    p = check_density(density, "density", allow_zero=True)
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    total = shape[0] * shape[1]
+    count = int(round(p * total))
+    if count == total:
+        flat = np.arange(total, dtype=np.int64)
+    else:
+        flat = np.sort(rng.choice(total, size=count, replace=False).astype(np.int64))
+    return mask_from_flat(flat, shape)
+
+
+def sample_mask(
+    shape: Sequence[int],
+    density: float,
+    rng: np.random.Generator | int | None = None,
+    kind: str = "bernoulli",
+) -> sp.csr_array:
+    """A mask of ``kind`` "bernoulli" (ER, the theory's model) or "fixed" (exact count)."""
+    check_choice(kind, "kind", ("bernoulli", "fixed"))
+    f = bernoulli_mask if kind == "bernoulli" else fixed_count_mask
+    return f(shape, density, rng)
+
+
+def er_masks(
+    shapes: Sequence[Sequence[int]],
+    densities: Sequence[float],
+    rng: np.random.Generator | int | None = None,
+    kind: str = "bernoulli",
+) -> list[sp.csr_array]:
+    """One mask per layer; ``shapes[l]`` is (out, in) and ``densities[l]`` its density."""
+    if len(shapes) != len(densities):
+        raise LTHInputError(
+            f"densities must have one entry per layer: {len(shapes)} shapes, {len(densities)} densities"
+        )
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return [sample_mask(s, p, rng, kind) for s, p in zip(shapes, densities, strict=True)]
