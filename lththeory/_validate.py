@@ -50,7 +50,9 @@ def check_density(value: object, name: str = "density", allow_zero: bool = False
     lo_ok = x >= 0.0 if allow_zero else x > 0.0
     if not (lo_ok and x <= 1.0):
         rng = "[0, 1]" if allow_zero else "(0, 1]"
-        raise LTHInputError(f"{name} (fraction of weights kept) must be in {rng}, got {_fmt(value)}")
+        raise LTHInputError(
+            f"{name} (fraction of weights kept) must be in {rng}, got {_fmt(value)}"
+        )
     return x
 
 
@@ -90,7 +92,9 @@ def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
         try:
             x = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise LTHInputError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}") from None
+            raise LTHInputError(
+                f"{name} must be an integer >= {minimum}, got {_fmt(value)}"
+            ) from None
         if not (math.isfinite(x) and x == int(x)):
             raise LTHInputError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}")
         iv = int(x)
@@ -99,14 +103,18 @@ def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
     return iv
 
 
-def check_widths(widths: Iterable[object], name: str = "widths", min_len: int = 2) -> tuple[int, ...]:
+def check_widths(
+    widths: Iterable[object], name: str = "widths", min_len: int = 2
+) -> tuple[int, ...]:
     """Layer widths (input first): at least ``min_len`` positive integers."""
     if isinstance(widths, (str, bytes)):
         raise LTHInputError(f"{name} must be a sequence of positive integers, got {widths!r}")
     try:
         items = list(widths)
     except TypeError:
-        raise LTHInputError(f"{name} must be a sequence of positive integers, got {widths!r}") from None
+        raise LTHInputError(
+            f"{name} must be a sequence of positive integers, got {widths!r}"
+        ) from None
     if len(items) < min_len:
         raise LTHInputError(
             f"{name} must list at least {min_len} layer widths (input first), got {len(items)}"

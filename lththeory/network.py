@@ -161,8 +161,12 @@ def random_target(
     return ReLUNetwork(tuple(W), tuple(B), box)
 
 
-def box_corners(d: int, box: tuple[float, float] = (-1.0, 1.0), max_corners: int = 1024,
-                rng: np.random.Generator | None = None) -> np.ndarray:
+def box_corners(
+    d: int,
+    box: tuple[float, float] = (-1.0, 1.0),
+    max_corners: int = 1024,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
     """All 2^d corners of [a, b]^d, or ``max_corners`` random ones when 2^d is larger."""
     a, b = _check_box(box)
     if d <= int(np.log2(max_corners)):
@@ -173,8 +177,13 @@ def box_corners(d: int, box: tuple[float, float] = (-1.0, 1.0), max_corners: int
     return np.where(bits == 1, b, a).astype(np.float64)
 
 
-def box_points(d: int, n: int, box: tuple[float, float] = (-1.0, 1.0),
-               rng: np.random.Generator | None = None, corners: bool = True) -> np.ndarray:
+def box_points(
+    d: int,
+    n: int,
+    box: tuple[float, float] = (-1.0, 1.0),
+    rng: np.random.Generator | None = None,
+    corners: bool = True,
+) -> np.ndarray:
     """``n`` uniform random points of [a, b]^d, followed by the box's corners when ``corners``."""
     a, b = _check_box(box)
     rng = rng or np.random.default_rng(0)

@@ -56,7 +56,9 @@ def proportion(
         raise LTHInputError(f"successes must be in [0, trials={trials}], got {successes}")
     confidence = check_probability_open(confidence, "confidence")
     check_choice(method, "method", ("exact", "wilson"))
-    ci = stats.binomtest(successes, trials).proportion_ci(confidence_level=confidence, method=method)
+    ci = stats.binomtest(successes, trials).proportion_ci(
+        confidence_level=confidence, method=method
+    )
     return Proportion(successes, trials, float(ci.low), float(ci.high), confidence, method)
 
 
@@ -66,7 +68,9 @@ def point_seedseq(seed: int, *key: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=tuple(int(k) for k in key))
 
 
-def trial_generators(ss: np.random.SeedSequence, start: int, stop: int) -> list[np.random.Generator]:
+def trial_generators(
+    ss: np.random.SeedSequence, start: int, stop: int
+) -> list[np.random.Generator]:
     """Generators of trials ``start..stop-1`` of a point: child ``t`` of ``ss`` for trial ``t``.
 
     Equivalent to ``ss.spawn(stop)[start:stop]`` without mutating ``ss`` (so chunks are independent

@@ -1,0 +1,263 @@
+"""Sweep adapter for Theorem W (weak tickets, claim 1; THEORY sections 3 and 6).
+
+Axes: ``width`` (the copy multiplier k, the same for every layer) and ``sparsity`` (1 - p, the same for
+every source layer; p_1 = 1 with ``--dense-first-layer``). Per grid point: the success rate of the
+construction with its Clopper-Pearson interval, the theorem's smallest common width and its guaranteed
+success probability at this width.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from .._validate import check_choice, check_positive_int, check_sparsity, check_widths
+from ..network import ReLUNetwork, random_target
+from ..plotting import crossing, fit_power_law, plt, save_figure
+from ..stats import point_seedseq, proportion
+from ..sweep import Axis
+from ..weak import (
+    rho,
+    simulate_counts,
+    simulate_masks,
+    theorem_w_common_width,
+    theorem_w_failure_bound,
+)
+
+NAME = "weak"
+EXPERIMENT_KEY = 1
+
+_WIDTHS = ",".join(str(int(round(2 ** (e / 2)))) for e in range(2, 35))
+AXES = {
+    "width": Axis(
+        parse=lambda t: check_positive_int(t, "width"),
+        default=_WIDTHS,
+        fixed="64",
+        help="copy multiplier k of the source (comma-separated list)",
+    ),
+    "sparsity": Axis(
+        parse=lambda t: check_sparsity(t, "sparsity"),
+        default="0.5,0.7,0.8,0.9,0.95,0.98,0.99",
+        fixed="0.9",
+        help="sparsity 1 - p of every source layer (comma-separated list)",
+    ),
+}
+
+COLUMNS = [
+    "experiment",
+    "width",
+    "sparsity",
+    "trials",
+    "successes",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "theory_width",
+    "seed",
+    "density",
+    "first_layer_density",
+    "method",
+    "delta",
+    "target",
+    "bound_success",
+    "bound_holds",
+]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default="4,8,8,1", help="target widths, input first (dense random)")
+    p.add_argument("--method", default="counts", help="counts (exact count chain) or masks")
+    p.add_argument(
+        "--dense-first-layer",
+        action="store_true",
+        help="keep the first source layer dense (p_1 = 1)",
+    )
+
+
+def configure(args: argparse.Namespace, common: dict) -> dict:
+    target = check_widths([t for t in str(args.target).split(",") if t.strip()], "--target")
+    return {
+        "target": list(target),
+        "method": check_choice(args.method, "--method", ("counts", "masks")),
+        "dense_first_layer": bool(args.dense_first_layer),
+    }
+
+
+def make_target(config: dict) -> ReLUNetwork:
+    """The sweep's dense random target (only its support matters for Theorem W)."""
+    return random_target(
+        config["target"], seed=np.random.default_rng(point_seedseq(config["seed"], 0))
+    )
+
+
+def densities(config: dict, sparsity: float) -> list[float]:
+    L = len(config["target"]) - 1
+    p = 1.0 - sparsity
+    return [1.0 if config["dense_first_layer"] else p] + [p] * L
+
+
+def point_key(point: dict) -> tuple:
+    return (int(point["width"]), round(float(point["sparsity"]), 9))
+
+
+def row_key(row: dict) -> tuple:
+    return (int(row["width"]), round(float(row["sparsity"]), 9))
+
+
+def parse_row(row: dict) -> dict:
+    out = dict(row)
+    for c in ("width", "trials", "successes", "theory_width", "seed"):
+        out[c] = int(row[c])
+    for c in (
+        "sparsity",
+        "rate",
+        "ci_low",
+        "ci_high",
+        "density",
+        "first_layer_density",
+        "delta",
+        "bound_success",
+    ):
+        out[c] = float(row[c])
+    return out
+
+
+def run_point(point: dict, config: dict) -> dict:
+    k, s = int(point["width"]), float(point["sparsity"])
+    target = make_target(config)
+    dens = densities(config, s)
+    ss = point_seedseq(config["seed"], EXPERIMENT_KEY, k, int(round(s * 1e9)))
+    sim = simulate_counts if config["method"] == "counts" else simulate_masks
+    ok = sim(target, k, dens, ss, config["trials"])
+    prop = proportion(int(ok.sum()), len(ok))
+    tw = theorem_w_common_width(target, dens, config["delta"])
+    # one-sided 95 % check of "failure rate <= delta" where the theorem applies (k >= its width)
+    holds = ""
+    if k >= tw:
+        upper = proportion(prop.successes, prop.trials, confidence=0.90).ci_high
+        holds = int(upper >= 1.0 - config["delta"])
+    return {
+        "experiment": NAME,
+        "width": k,
+        "sparsity": s,
+        "trials": prop.trials,
+        "successes": prop.successes,
+        "rate": prop.rate,
+        "ci_low": prop.ci_low,
+        "ci_high": prop.ci_high,
+        "theory_width": tw,
+        "seed": config["seed"],
+        "density": dens[1],
+        "first_layer_density": dens[0],
+        "method": config["method"],
+        "delta": config["delta"],
+        "target": "-".join(map(str, config["target"])),
+        "bound_success": 1.0 - theorem_w_failure_bound(target, k, dens),
+        "bound_holds": holds,
+    }
+
+
+def frontier(rows: list[dict], level: float) -> dict[float, float]:
+    """Per sparsity: the smallest width whose success rate reaches ``level`` (log-interpolated)."""
+    out = {}
+    for s in sorted({r["sparsity"] for r in rows}):
+        rs = sorted((r for r in rows if r["sparsity"] == s), key=lambda r: r["width"])
+        out[s] = crossing(
+            np.array([r["width"] for r in rs]), np.array([r["rate"] for r in rs]), level
+        )
+    return out
+
+
+def plot(rows: list[dict], config: dict, outdir: Path) -> list[str]:
+    if not rows:
+        return []
+    widths = sorted({r["width"] for r in rows})
+    sps = sorted({r["sparsity"] for r in rows})
+    level = 1.0 - config["delta"]
+    front = frontier(rows, level)
+    theory = {r["sparsity"]: r["theory_width"] for r in rows}
+    rhos = {s: float(rho(1.0 - s)) for s in sps}
+    fit = fit_power_law(np.array([rhos[s] for s in sps]), np.array([front[s] for s in sps]))
+    grid = np.full((len(sps), len(widths)), np.nan)
+    for r in rows:
+        grid[sps.index(r["sparsity"]), widths.index(r["width"])] = r["rate"]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.5, 1]})
+    ax = axes[0]
+    w = np.array(widths, float)
+    if len(w) > 1:
+        mids = np.sqrt(w[1:] * w[:-1])
+        xe = np.concatenate([[w[0] ** 2 / mids[0]], mids, [w[-1] ** 2 / mids[-1]]])
+    else:
+        xe = np.array([w[0] / 1.5, w[0] * 1.5])
+    ye = np.arange(len(sps) + 1) - 0.5
+    mesh = ax.pcolormesh(xe, ye, grid, cmap="viridis", vmin=0, vmax=1, shading="flat")
+    fig.colorbar(mesh, ax=ax, label="success rate")
+    yy = np.arange(len(sps))
+    ax.plot([theory[s] for s in sps], yy, "o-", color="white", mec="k", label="Theorem W width")
+    fy = [front[s] for s in sps]
+    ax.plot(fy, yy, "s", color="red", mec="k", label=f"measured frontier (rate >= {level:g})")
+    if fit is not None:
+        ax.plot(
+            [fit.c * rhos[s] ** fit.slope for s in sps], yy, "--", color="red", label=fit.label()
+        )
+    ax.set_xscale("log")
+    ax.set_xlim(xe[0], max(xe[-1], 1.3 * max(theory.values())))
+    ax.set_yticks(yy, [f"{s:g}" for s in sps])
+    ax.set_xlabel("copy multiplier k (log scale)")
+    ax.set_ylabel("sparsity 1 - p")
+    fl = "p_1 = 1, " if config["dense_first_layer"] else ""
+    ax.set_title(
+        f"Weak tickets: target {'-'.join(map(str, config['target']))}, {fl}"
+        f"{rows[0]['trials']} trials/point ({config['method']})"
+    )
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=2)
+    ax2 = axes[1]
+    xs = np.array([rhos[s] for s in sps])
+    ax2.loglog(xs, [theory[s] for s in sps], "o-", color="gray", label="Theorem W width")
+    ax2.loglog(xs, fy, "s", color="red", label="measured frontier")
+    if fit is not None:
+        xx = np.geomspace(xs.min(), xs.max(), 50)
+        ax2.loglog(xx, fit.c * xx**fit.slope, "--", color="red", label=f"b = {fit.slope:.2f}")
+        ax2.loglog(xx, fit.c_unit * xx, ":", color="k", label=f"k = {fit.c_unit:.1f} rho(p)")
+    ax2.set_xlabel("rho(p) = 1/ln(1/(1-p))")
+    ax2.set_ylabel("width k")
+    ax2.set_title("scaling of the frontier with rho(p)")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    return [save_figure(fig, Path(outdir) / "phase.png")]
+
+
+def summarize(rows: list[dict], config: dict, outdir: Path, figures: list[str], wall: float) -> str:
+    level = 1.0 - config["delta"]
+    sps = sorted({r["sparsity"] for r in rows})
+    front = frontier(rows, level)
+    fit = fit_power_law(np.array([rho(1.0 - s) for s in sps]), np.array([front[s] for s in sps]))
+    applicable = [r for r in rows if r["bound_holds"] != ""]
+    holds = sum(int(r["bound_holds"]) for r in applicable)
+    ratios = [
+        r["theory_width"] / front[r["sparsity"]] for r in rows if np.isfinite(front[r["sparsity"]])
+    ]
+    parts = [
+        f"Weak-ticket sweep ({config['method']}, target {'-'.join(map(str, config['target']))}, "
+        f"{len(rows)} grid points x {config['trials']} trials, seed {config['seed']}, {wall:.1f} s): "
+        f"wrote {Path(outdir) / 'results.csv'}, meta.json and {', '.join(Path(f).name for f in figures)}.",
+    ]
+    if fit is not None:
+        parts.append(
+            f"Measured frontier (smallest k with success >= {level:g}) ~ c*rho(p)^b with "
+            f"b = {fit.slope:.2f} [{fit.slope_low:.2f}, {fit.slope_high:.2f}] (95%, {fit.n} sparsities); "
+            f"with b fixed at 1, c = {fit.c_unit:.2f} [{fit.c_unit_low:.2f}, {fit.c_unit_high:.2f}]."
+        )
+    else:
+        parts.append("Too few sparsities reach the success level for a fit.")
+    parts.append(
+        f"{holds} of {len(applicable)} grid points at or above Theorem W's width meet the bound "
+        f"(failure <= delta = {config['delta']:g}, one-sided 95%)."
+    )
+    if ratios:
+        parts.append(
+            f"Tightness: the theorem's width is {min(ratios):.1f}x to {max(ratios):.1f}x the measured frontier."
+        )
+    return " ".join(parts)
