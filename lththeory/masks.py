@@ -50,7 +50,8 @@ def _bernoulli_flat(total: int, p: float, rng: np.random.Generator) -> np.ndarra
     chunk = int(mean + 6.0 * np.sqrt(mean * (1 - p)) + 16)
     parts, pos = [], -1
     while True:
-        gaps = rng.geometric(p, size=chunk).astype(np.int64)
+        # cap the gaps (tiny p draws astronomically large ones) so the cumulative sum cannot overflow
+        gaps = np.minimum(rng.geometric(p, size=chunk), total + 1).astype(np.int64)
         idx = pos + np.cumsum(gaps)
         if idx[-1] >= total:
             parts.append(idx[: np.searchsorted(idx, total)])
