@@ -7,9 +7,20 @@ Every function takes densities unless its argument is named ``sparsity``.
 """
 
 from ._validate import LTHInputError
+from .densities import layer_densities, realised_density
 from .masks import bernoulli_mask, er_masks, fixed_count_mask, sample_mask
 from .network import ReLUNetwork, box_corners, box_points, random_target
 from .stats import Proportion, point_seedseq, proportion, trial_generators
+from .weak import (
+    construct,
+    rho,
+    sample_source,
+    simulate_counts,
+    simulate_masks,
+    theorem_w_common_width,
+    theorem_w_failure_bound,
+    theorem_w_widths,
+)
 
 __version__ = "0.1.0"
 
@@ -22,10 +33,20 @@ __all__ = [
     "box_corners",
     "box_points",
     "er_masks",
+    "construct",
     "fixed_count_mask",
+    "layer_densities",
     "point_seedseq",
     "proportion",
     "random_target",
+    "realised_density",
+    "rho",
+    "sample_source",
+    "simulate_counts",
+    "simulate_masks",
+    "theorem_w_common_width",
+    "theorem_w_failure_bound",
+    "theorem_w_widths",
     "sample_mask",
     "trial_generators",
 ]

@@ -127,7 +127,8 @@ def build_parser(exp: ModuleType | None) -> argparse.ArgumentParser:
     )
     p.add_argument("axes", nargs="+", metavar="AXIS", help="the swept axes, e.g. 'width sparsity'")
     p.add_argument("--experiment", default="weak", help=f"one of {', '.join(EXPERIMENTS)}")
-    p.add_argument("--trials", default="200", help="Monte-Carlo trials per grid point")
+    default_trials = str(getattr(exp, "DEFAULT_TRIALS", 200))
+    p.add_argument("--trials", default=default_trials, help="Monte-Carlo trials per grid point")
     p.add_argument("--delta", default="0.1", help="failure budget delta in (0, 1)")
     p.add_argument("--seed", default="0", help="run seed (non-negative integer)")
     p.add_argument("--out", default="results/sweep", help="output folder")
@@ -200,6 +201,8 @@ def run_sweep(argv: Sequence[str] | None = None) -> dict:
     config.update(common)
     config["experiment"] = exp.NAME
     config["axes"] = swept
+    if hasattr(exp, "check_grid"):
+        exp.check_grid(points, config)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     csv_path, meta_path = out / "results.csv", out / "meta.json"

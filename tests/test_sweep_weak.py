@@ -9,8 +9,19 @@ import pytest
 from lththeory import sweep
 from lththeory.experiments import weak as weak_exp
 
-TINY = ["width", "sparsity", "--width", "2,8,32", "--sparsity", "0.5,0.9", "--trials", "40",
-        "--target", "3,4,1", "--quiet"]
+TINY = [
+    "width",
+    "sparsity",
+    "--width",
+    "2,8,32",
+    "--sparsity",
+    "0.5,0.9",
+    "--trials",
+    "40",
+    "--target",
+    "3,4,1",
+    "--quiet",
+]
 
 
 def test_weak_sweep_writes_files(tmp_path, capsys):
@@ -68,7 +79,10 @@ def test_interrupt_keeps_finished_rows_and_resume_finishes(tmp_path, monkeypatch
     "extra,message",
     [
         (["width", "depth"], "AXIS must be one of width, sparsity"),
-        (["width", "sparsity", "--sparsity", "1.2"], "--sparsity: sparsity (fraction of weights removed) must be in [0, 1)"),
+        (
+            ["width", "sparsity", "--sparsity", "1.2"],
+            "--sparsity: sparsity (fraction of weights removed) must be in [0, 1)",
+        ),
         (["width", "sparsity", "--width", "0,2"], "--width: width must be an integer >= 1"),
         (["width", "sparsity", "--method", "exact"], "--method must be one of 'counts', 'masks'"),
         (["width", "sparsity", "--experiment", "nope"], "--experiment must be one of"),
@@ -76,6 +90,7 @@ def test_interrupt_keeps_finished_rows_and_resume_finishes(tmp_path, monkeypatch
         (["width", "sparsity", "--delta", "2"], "--delta must be in (0, 1)"),
         (["width", "--sparsity", "0.5,0.9"], "--sparsity takes a single value unless"),
         (["width", "sparsity", "--trials", "-3"], "--trials must be an integer >= 1"),
+        (["width", "sparsity", "--method", "masks"], "of explicit masks with --method masks"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(extra, message, tmp_path, capsys):
@@ -86,14 +101,25 @@ def test_bad_input_exits_2_with_one_line(extra, message, tmp_path, capsys):
 
 def test_cli_subprocess_no_traceback(tmp_path):
     bad = subprocess.run(
-        [sys.executable, "-m", "lththeory.sweep", "width", "sparsity", "--sparsity", "nan",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "lththeory.sweep",
+            "width",
+            "sparsity",
+            "--sparsity",
+            "nan",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and "sparsity" in bad.stderr
     unknown_flag = subprocess.run(
         [sys.executable, "-m", "lththeory.sweep", "width", "--bogus", "1"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert unknown_flag.returncode == 2 and "Traceback" not in unknown_flag.stderr

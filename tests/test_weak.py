@@ -56,9 +56,7 @@ def brute_force_validity(target: ReLUNetwork, source) -> list[np.ndarray]:
 
 
 targets = st.builds(
-    lambda widths, dens, seed, a: random_target(
-        widths, density=dens, seed=seed, box=(a, a + 1.5)
-    ),
+    lambda widths, dens, seed, a: random_target(widths, density=dens, seed=seed, box=(a, a + 1.5)),
     st.lists(st.integers(1, 4), min_size=2, max_size=4),
     st.sampled_from([1.0, 0.6]),
     st.integers(0, 10**6),
@@ -248,8 +246,9 @@ def test_bad_input():
 def test_all_small_masks_exhaustively():
     """Every mask of a tiny source: the construction succeeds exactly when brute force says so."""
     target = ReLUNetwork((np.array([[1.0, -2.0]]), np.array([[3.0]])), (np.zeros(1), np.zeros(1)))
-    from lththeory.weak import WeakSource
     import scipy.sparse as sp
+
+    from lththeory.weak import WeakSource
 
     shapes = [(2, 2), (1, 2), (1, 1)]  # k = 1: d*k = 2 first-layer neurons
     sizes = [r * c for r, c in shapes]

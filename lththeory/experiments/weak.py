@@ -13,7 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import check_choice, check_positive_int, check_sparsity, check_widths
+from .._validate import (
+    LTHInputError,
+    check_choice,
+    check_positive_int,
+    check_sparsity,
+    check_widths,
+)
 from ..network import ReLUNetwork, random_target
 from ..plotting import crossing, fit_power_law, plt, save_figure
 from ..stats import point_seedseq, proportion
@@ -28,6 +34,8 @@ from ..weak import (
 
 NAME = "weak"
 EXPERIMENT_KEY = 1
+DEFAULT_TRIALS = 500
+MASKS_MEMORY_LIMIT = 4 * 2**30  # bytes of explicit masks one --method masks trial may need
 
 _WIDTHS = ",".join(str(int(round(2 ** (e / 2)))) for e in range(2, 35))
 AXES = {
@@ -83,6 +91,25 @@ def configure(args: argparse.Namespace, common: dict) -> dict:
         "method": check_choice(args.method, "--method", ("counts", "masks")),
         "dense_first_layer": bool(args.dense_first_layer),
     }
+
+
+def check_grid(points: list[dict], config: dict) -> None:
+    """Refuse --method masks grid points whose explicit masks would not fit in memory."""
+    if config["method"] != "masks":
+        return
+    w = config["target"]
+    L = len(w) - 1
+    for pt in points:
+        k = pt["width"]
+        N = [w[0], w[0] * k] + [w[l] * k for l in range(1, L)] + [w[L]]
+        dens = densities(config, pt["sparsity"])
+        nnz = sum(N[i] * N[i + 1] * dens[i] for i in range(L + 1))
+        if 12 * nnz > MASKS_MEMORY_LIMIT:
+            raise LTHInputError(
+                f"--width {k} at sparsity {pt['sparsity']:g} needs about {12 * nnz / 2**30:.0f} GiB "
+                f"of explicit masks with --method masks (limit {MASKS_MEMORY_LIMIT / 2**30:.0f} GiB): "
+                "use --method counts (same law, cost free of k) or smaller widths"
+            )
 
 
 def make_target(config: dict) -> ReLUNetwork:
