@@ -54,7 +54,9 @@ def main() -> int:
     print(f"cpu count {os.cpu_count()}, numpy {np.__version__}, python {sys.version.split()[0]}")
     target = random_target((10, 50, 50, 1), seed=0)
     trials = 2000 if args.quick else 20000
-    print("\n| sparsity | per-layer k (Thm W) | common k | counts trials/s | masks trials/s | masks peak MiB |")
+    print(
+        "\n| sparsity | per-layer k (Thm W) | common k | counts trials/s | masks trials/s | masks peak MiB |"
+    )
     print("|---|---|---|---|---|---|")
     for s in (0.9, 0.99):
         p = 1 - s
@@ -67,7 +69,9 @@ def main() -> int:
             best = max(best, trials / (time.perf_counter() - t0))
         pe = potential_edges(target.widths, ks)
         nnz_est = pe * p
-        if nnz_est * 12 < 4 * 2**30:  # int64 flat index + int32 column + bool: ~12 bytes per kept entry
+        if (
+            nnz_est * 12 < 4 * 2**30
+        ):  # int64 flat index + int32 column + bool: ~12 bytes per kept entry
             reps = 2 if args.quick else 5
             times, peaks = [], []
             for r in range(reps):
