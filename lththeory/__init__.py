@@ -7,7 +7,6 @@ Every function takes densities unless its argument is named ``sparsity``.
 """
 
 from ._validate import LTHInputError
-from .densities import layer_densities, realised_density
 from .masks import bernoulli_mask, er_masks, fixed_count_mask, sample_mask
 from .network import ReLUNetwork, box_corners, box_points, random_target
 from .stats import Proportion, point_seedseq, proportion, trial_generators
@@ -50,3 +49,12 @@ __all__ = [
     "sample_mask",
     "trial_generators",
 ]
+
+
+def __getattr__(name: str):
+    # imported lazily so that ``python -m lththeory.densities`` does not find its module pre-imported
+    if name in ("layer_densities", "realised_density"):
+        from . import densities
+
+        return getattr(densities, name)
+    raise AttributeError(f"module 'lththeory' has no attribute {name!r}")
