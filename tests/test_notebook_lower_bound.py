@@ -1,0 +1,34 @@
+"""notebooks/03_lower_bound.ipynb runs headless (nbclient, kernel "python3") on a tiny grid and writes
+both figures; the kernel needs an ipykernel kernelspec (``python -m ipykernel install --sys-prefix``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "03_lower_bound.ipynb"
+
+
+def test_notebook_runs_and_writes_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("LTH_NOTEBOOK_QUICK", "1")
+    monkeypatch.setenv("LTH_FIGURES_DIR", str(tmp_path))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},  # cwd: notebooks/
+    )
+    client.execute()
+    for name in ("lower_bound_phase.png", "lower_bound_threshold.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+    text = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    assert "quick grid" in text and "EXPLORATION" in text
