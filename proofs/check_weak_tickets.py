@@ -21,6 +21,8 @@ import numpy as np
 import sympy as sp
 from scipy.stats import binom
 
+from lththeory import _proofcheck
+
 # ---------------------------------------------------------------------------
 # helpers
 
@@ -380,25 +382,8 @@ CHECKS: list[Callable[[], str]] = [
 
 def run_checks() -> list[str]:
     """Run every check; return one line per check, starting with "ok" or "FAIL"."""
-    lines = []
-    for check in CHECKS:
-        try:
-            lines.append("ok    " + check())
-        except Exception as exc:  # report and continue with the other checks
-            lines.append(f"FAIL  {check.__name__}: {type(exc).__name__}: {exc!r}")
-    return lines
-
-
-def main() -> int:
-    lines = run_checks()
-    for line in lines:
-        print(line)
-    if all(line.startswith("ok") for line in lines):
-        print("all checks passed")
-        return 0
-    print(f"{sum(not line.startswith('ok') for line in lines)} check(s) FAILED")
-    return 1
+    return _proofcheck.run_checks(CHECKS)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_proofcheck.main(CHECKS))
