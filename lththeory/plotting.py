@@ -108,3 +108,93 @@ def save_figure(fig, path) -> str:
             os.unlink(tmp)
         plt.close(fig)
     return path
+
+
+def frontier(rows: list[dict], level: float) -> dict[float, float]:
+    """Per sparsity: the smallest width whose success rate reaches ``level`` (log-interpolated)."""
+    out = {}
+    for s in sorted({r["sparsity"] for r in rows}):
+        rs = sorted((r for r in rows if r["sparsity"] == s), key=lambda r: r["width"])
+        out[s] = crossing(
+            np.array([r["width"] for r in rs]), np.array([r["rate"] for r in rs]), level
+        )
+    return out
+
+
+def frontier_fit(rows: list[dict], level: float) -> PowerFit | None:
+    """Fit of the measured frontier k*(p) ~ c rho(p)^b over the sparsities of ``rows``."""
+    from .weak import rho
+
+    sps = sorted({r["sparsity"] for r in rows})
+    front = frontier(rows, level)
+    return fit_power_law(np.array([rho(1.0 - s) for s in sps]), np.array([front[s] for s in sps]))
+
+
+def phase_diagram(
+    rows: list[dict],
+    level: float,
+    path,
+    *,
+    title: str,
+    theory_label: str,
+    xlabel: str = "copy multiplier k (log scale)",
+    rate_label: str = "success rate",
+    unit_fit: bool = True,
+) -> str:
+    """Left: success rate over (width, sparsity) with the theory's width per sparsity, the measured
+    frontier (rate >= ``level``) and its power-law fit; right: both against rho(p) on log-log axes.
+
+    ``rows`` need ``width``, ``sparsity``, ``rate`` and ``theory_width``.
+    """
+    from .weak import rho
+
+    widths = sorted({r["width"] for r in rows})
+    sps = sorted({r["sparsity"] for r in rows})
+    front = frontier(rows, level)
+    theory = {r["sparsity"]: r["theory_width"] for r in rows}
+    rhos = {s: float(rho(1.0 - s)) for s in sps}
+    fit = frontier_fit(rows, level)
+    grid = np.full((len(sps), len(widths)), np.nan)
+    for r in rows:
+        grid[sps.index(r["sparsity"]), widths.index(r["width"])] = r["rate"]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.5, 1]})
+    ax = axes[0]
+    w = np.array(widths, float)
+    if len(w) > 1:
+        mids = np.sqrt(w[1:] * w[:-1])
+        xe = np.concatenate([[w[0] ** 2 / mids[0]], mids, [w[-1] ** 2 / mids[-1]]])
+    else:
+        xe = np.array([w[0] / 1.5, w[0] * 1.5])
+    ye = np.arange(len(sps) + 1) - 0.5
+    mesh = ax.pcolormesh(xe, ye, grid, cmap="viridis", vmin=0, vmax=1, shading="flat")
+    fig.colorbar(mesh, ax=ax, label=rate_label)
+    yy = np.arange(len(sps))
+    ax.plot([theory[s] for s in sps], yy, "o-", color="white", mec="k", label=theory_label)
+    fy = [front[s] for s in sps]
+    ax.plot(fy, yy, "s", color="red", mec="k", label=f"measured frontier (rate >= {level:g})")
+    if fit is not None:
+        ax.plot(
+            [fit.c * rhos[s] ** fit.slope for s in sps], yy, "--", color="red", label=fit.label()
+        )
+    ax.set_xscale("log")
+    ax.set_xlim(xe[0], max(xe[-1], 1.3 * max(theory.values())))
+    ax.set_yticks(yy, [f"{s:g}" for s in sps])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("sparsity 1 - p")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=2)
+    ax2 = axes[1]
+    xs = np.array([rhos[s] for s in sps])
+    ax2.loglog(xs, [theory[s] for s in sps], "o-", color="gray", label=theory_label)
+    ax2.loglog(xs, fy, "s", color="red", label="measured frontier")
+    if fit is not None:
+        xx = np.geomspace(xs.min(), xs.max(), 50)
+        ax2.loglog(xx, fit.c * xx**fit.slope, "--", color="red", label=f"b = {fit.slope:.2f}")
+        if unit_fit:
+            ax2.loglog(xx, fit.c_unit * xx, ":", color="k", label=f"k = {fit.c_unit:.1f} rho(p)")
+    ax2.set_xlabel("rho(p) = 1/ln(1/(1-p))")
+    ax2.set_ylabel(xlabel.replace(" (log scale)", ""))
+    ax2.set_title("scaling of the frontier with rho(p)")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -6,14 +6,20 @@ with high probability every ``z`` in [-1, 1] is met within ``eps`` once ``n >= C
 
 Solvers
 -------
-* :func:`solve`: exact, sorted meet-in-the-middle (n <= 40). The left half's ``2^(n//2)`` sums are
-  queries ``z - l``; the right half's sums are sorted once, and each query's predecessor in that sorted
-  array is located exactly through a bucket table (monotone bucket keys, then a short probe), which is
-  branch-free numpy and several times faster than ``np.searchsorted`` on unsorted queries. The nearest
-  right sum of a query is its predecessor or its successor, so the minimum over all pairs is the true
-  minimum over all ``2^n`` subsets (up to the rounding of the float sums, a few ulps).
-* :func:`solve_batch`: the same, row r of ``values_2d`` against ``targets[r]`` (n <= 26), many rows per
-  numpy call: the strong-ticket construction's workhorse.
+* :func:`solve`: exact meet in the middle (n <= 40). For one to three targets (n >= 16) a hash-filtered
+  join, with no sorting: both halves' ``2^(n/2)`` sums are enumerated as integer bucket keys of width
+  ``w`` (about 20 of the ``2^n`` subset sums lie within ``w`` of z), byte tables keep only the pairs
+  whose keys are equal or adjacent, and the few survivors are compared exactly. When the best error is
+  below ``0.45 w`` the optimum provably survived, so the result is exact; otherwise (rare: degenerate
+  or lattice-like values) it falls back to the sorted solver. For more targets, the sorted solver: the
+  left half's ``2^(n//2)`` sums are queries ``z - l``; the right half's sums are sorted once, and each
+  query's predecessor in that sorted array is located exactly through a bucket table (monotone bucket
+  keys, then a short probe), which is branch-free numpy and several times faster than
+  ``np.searchsorted`` on unsorted queries. The nearest right sum of a query is its predecessor or its
+  successor, so the minimum over all pairs is the true minimum over all ``2^n`` subsets (up to the
+  rounding of the float sums, a few ulps).
+* :func:`solve_batch`: the sorted solver, row r of ``values_2d`` against ``targets[r]`` (n <= 26), many
+  rows per numpy call: the strong-ticket construction's workhorse.
 * :func:`solve_milp`: ``scipy.optimize.milp`` (HiGHS) cross-check; :func:`solve_brute_force`: all subsets.
 * :func:`solve_fixed_size`: the best subset of exactly ``s`` elements (Natale et al. 2024), meet in the
   middle grouped by subset size; :func:`solve_fixed_size_brute_force` is its oracle.
@@ -85,6 +91,21 @@ _MAX_PROBE = 8  # probe steps inside a bucket before falling back to np.searchso
 _QUERY_CHUNK = 1 << 18  # queries per chunk (bounds the temporary memory)
 _BATCH_CHUNK = 1 << 16  # sorted sums per solve_batch chunk (rows x 2^(n - n//2))
 _WS_MAX = 1 << 18  # workspace buffers up to this many elements are reused between calls
+_HASH_MIN_N = 16  # from this n, solve() tries the hash-filter join first (below: sorting is cheap)
+_HASH_MAX_TARGETS = 3  # with more targets one shared sort (_solve_mitm) is cheaper
+_HASH_PAIRS = 20.0  # bucket width w = _HASH_PAIRS / (estimated density of the 2^n sums near z)
+_HASH_MARGIN = 0.45  # certified when the best error found is below _HASH_MARGIN * w
+_HASH_TABLE_BITS = 5  # the first filter table holds 2^(m2 + 5) slots (1/32 of them marked)
+_HASH_LOAD_BITS = 6  # the later filter tables hold about 2^6 slots per candidate
+_HASH_MAX_BITS = 24  # at most 2^24 slots (16 MiB per table)
+_HASH_PAIR_LIMIT = 1 << 15  # candidate pairs compared all against all
+_ENUM_FIRST = 8  # _enumerate_rows: the first 2^8 sums by one small matrix product
+_ENUM_GROUP = 4  # then 4 more values (15 shifted copies) per numpy call
+_MAGIC = 2.0**52 - 0.5  # t + _MAGIC rounds t - 1/2 to an integer held in the low mantissa bits
+_FIB = tuple(  # odd 64-bit multipliers of the finer filter rounds (multiplicative hashing)
+    np.uint64(m)
+    for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+)
 _DIST_KEY = {"uniform": 0, "product": 1}
 
 
@@ -160,9 +181,13 @@ def _check_targets(targets: object, name: str = "targets") -> np.ndarray:
 
 
 def _check_magnitude(values: np.ndarray, targets: np.ndarray) -> None:
-    with np.errstate(over="ignore"):
-        total = float(np.abs(values).sum()) if values.size else 0.0
-    zmax = float(np.abs(targets).max()) if targets.size else 0.0
+    if values.size <= 64 and targets.size <= 64:  # small: Python floats (overflow gives inf)
+        total = sum(map(abs, values.tolist()))
+        zmax = max(map(abs, targets.tolist()), default=0.0)
+    else:
+        with np.errstate(over="ignore"):
+            total = float(np.abs(values).sum()) if values.size else 0.0
+        zmax = float(np.abs(targets).max()) if targets.size else 0.0
     if not total + zmax < _MAGNITUDE_LIMIT:
         raise LTHInputError(
             f"sum(|values|) + max(|targets|) must be < {_MAGNITUDE_LIMIT:g}, got {total + zmax:g}"
@@ -178,6 +203,26 @@ class _Workspace(threading.local):
 
     def __init__(self) -> None:
         self.buffers: dict[str, np.ndarray] = {}
+        self.tags: dict[int, list] = {}
+
+    def tag_tables(self, P: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Two uint8 tables of ``P + 1`` slots and a fresh tag: a slot is marked iff it holds the tag.
+
+        The tag grows by one per call, so marks of earlier calls (smaller tags) read as unmarked and the
+        tables are zeroed only once every 255 calls (an interrupted call leaves no valid mark behind).
+        """
+        if P > _WS_MAX * 16:  # large tables (n >= 35): fresh zeroed pages, not kept
+            return np.zeros(P + 1, np.uint8), np.zeros(P + 1, np.uint8), 1
+        entry = self.tags.get(P)
+        if entry is None:
+            entry = [np.zeros(P + 1, np.uint8), np.zeros(P + 1, np.uint8), 0]
+            self.tags[P] = entry
+        entry[2] += 1
+        if entry[2] > 255:
+            entry[0].fill(0)
+            entry[1].fill(0)
+            entry[2] = 1
+        return entry[0], entry[1], entry[2]
 
     def get(self, name: str, size: int, dtype: type) -> np.ndarray:
         if size > _WS_MAX:
@@ -421,6 +466,221 @@ def _solve_mitm(values: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return subsets, sums
 
 
+def _combos(g: int) -> np.ndarray:
+    """``(2^g, g)`` float 0/1 matrix: row c holds the bits of c (the subsets of g values)."""
+    c = _COMBOS.get(g)
+    if c is None:
+        c = _bits(np.arange(1 << g, dtype=np.int64), g).astype(np.float64)
+        c.flags.writeable = False
+        _COMBOS[g] = c
+    return c
+
+
+_COMBOS: dict[int, np.ndarray] = {}
+
+
+def _enumerate_rows(start: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
+    """``out[r, k] = start[r] + sum of steps[r, i] over the bits i of k`` for k < 2^m (m = steps
+    columns); the same doubling as :func:`_enumerate_into`, several values per numpy call."""
+    m = steps.shape[1]
+    g = min(m, _ENUM_FIRST)
+    k = 1 << g
+    np.add((steps[:, :g] @ _combos(g).T), start[:, None], out=out[:, :k])
+    i = g
+    while i < m:
+        g = min(m - i, _ENUM_GROUP)
+        add = (steps[:, i : i + g] @ _combos(g)[1:].T)[:, :, None]  # (rows, 2^g - 1, 1)
+        block = out[:, k : k << g].reshape(out.shape[0], (1 << g) - 1, k)
+        np.add(out[:, None, :k], add, out=block)
+        i += g
+        k <<= g
+
+
+def _nearest_pair(q: np.ndarray, r: np.ndarray) -> tuple[int, int, float]:
+    """``argmin |q_i - r_j|`` over all pairs: ``(i, j, error)`` (all pairs, or r sorted when many)."""
+    if q.size * r.size <= _HASH_PAIR_LIMIT:
+        e = np.abs(np.subtract.outer(q, r))
+        i, j = divmod(int(e.argmin()), r.size)
+        return i, j, float(e[i, j])
+    order = np.argsort(r)
+    rs = r[order]
+    k = np.searchsorted(rs, q)
+    kb = np.maximum(k - 1, 0)
+    ka = np.minimum(k, rs.size - 1)
+    eb, ea = np.abs(q - rs[kb]), np.abs(q - rs[ka])
+    kk = np.where(eb <= ea, kb, ka)
+    e = np.minimum(eb, ea)
+    i = int(e.argmin())
+    return i, int(order[kk[i]]), float(e[i])
+
+
+def _subset_sums_of(masks: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sums of the subsets with the given bitmasks (bit i = ``values[i]``)."""
+    m = values.size
+    return ((masks[:, None] >> _arange_i64(m)) & 1).astype(np.float64) @ values
+
+
+def _arange_i64(m: int) -> np.ndarray:
+    a = _ARANGE.get(m)
+    if a is None:
+        a = np.arange(m, dtype=np.int64)
+        a.flags.writeable = False
+        _ARANGE[m] = a
+    return a
+
+
+_ARANGE: dict[int, np.ndarray] = {}
+
+
+def _solve_hash(a: np.ndarray, z: float) -> tuple[int, int, float, float] | None:
+    """Exact nearest pair sum by a hash-filtered join; ``None`` when the answer is not certified.
+
+    Returns ``(left bitmask, right bitmask, left sum, right sum)`` minimising ``|z - l - r|`` over
+    the ``2^m1`` left and ``2^m2`` right subset sums. Nothing is sorted:
+
+    1. Bucket width ``w``: about ``_HASH_PAIRS`` of the ``2^n`` subset sums lie within ``w`` of z
+       (Gaussian estimate of their density), so the best error is far below ``w`` (about
+       ``w / (2 _HASH_PAIRS)`` on average) while few half sums share a bucket.
+    2. Keys in bucket units, enumerated in scaled form: ``kr = key((r - lo) / w)`` for the right
+       sums and ``kq = key((z - l - lo) / w - 1/2)`` for the left ones, where ``key(t)`` is
+       ``t - 1/2`` rounded to an integer (``floor(t)``, except that an integer ``t`` may give
+       ``t - 1``), read off the low bits of the float ``t + 2^52 - 1/2``. If ``|z - l - r| < 0.45 w``
+       the scaled values differ by 0.05 to 0.95 buckets, so ``kr`` is ``kq`` or ``kq + 1`` (also at
+       the integers); the rounding of the scaled values is checked to stay below 0.01 buckets
+       (``tmax`` below).
+    3. Filters: the right keys mark a table (the low bits of the key); a left sum stays a candidate
+       only if slot ``kq`` or ``kq + 1`` is marked; the candidates mark a second, smaller table and a
+       right sum stays a candidate only if its slot there is marked. Every pair with ``kr`` in
+       ``{kq, kq + 1}`` survives; a left sum survives by chance with probability about 2^-4.
+       Further rounds with multiplicative hashes of the full keys repeat this on the candidates.
+    4. The surviving pairs are compared exactly (sums recomputed from their bitmasks). If the best
+       error is below ``0.45 w``, the best pair of all has ``kr`` in ``{kq, kq + 1}`` (step 2) and so
+       survived every filter: it is the exact optimum. Otherwise (a poor density estimate) the
+       caller falls back to the sorted solver.
+    """
+    n = a.size
+    m1 = n // 2
+    m2 = n - m1
+    N1, N2 = 1 << m1, 1 << m2
+    al, ar = a[:m1], a[m1:]
+    z = float(z)
+    vals = a.tolist()  # Python floats: overflow gives inf, without numpy warnings
+    s2 = sum(v * v for v in vals)
+    if not 0.0 < s2 < math.inf:
+        return None
+    sig = 0.5 * math.sqrt(s2)  # the 2^n subset sums: mean sum(a) / 2, variance sum(a^2) / 4
+    u = (z - 0.5 * sum(vals)) / sig
+    try:
+        dens = math.ldexp(math.exp(-0.5 * u * u) / (sig * math.sqrt(2.0 * math.pi)), n)
+    except OverflowError:
+        return None
+    if not 0.0 < dens < math.inf:
+        return None
+    w = _HASH_PAIRS / dens
+    iw = 1.0 / w
+    abs_l = sum(abs(v) for v in vals[:m1])
+    abs_r = sum(abs(v) for v in vals[m1:])
+    lo = -abs_r - 2.0 * w  # below every right sum: every right scaled value is >= 2
+    tmax = (abs(z) + abs_l + 2.0 * abs_r + 4.0 * w) * iw  # bound on every scaled value
+    if not tmax * (n + 4) <= 0.01 * 2.0**52:  # rounding of the scaled values < 0.01 buckets
+        return None
+    # scaled values, row 0: (z - l - lo) / w - 1/2 (left sums), row 1: (r - lo) / w (right sums)
+    F = _WS.get("hF", 2 * N2, np.float64).reshape(2, N2)
+    steps = np.empty((2, m1))
+    np.multiply(al, -iw, out=steps[0])
+    np.multiply(ar[:m1], iw, out=steps[1])
+    _enumerate_rows(np.array([(z - lo) * iw - 0.5, -lo * iw]), steps, F)
+    if m2 > m1:
+        np.add(F[1, :N1], ar[m1] * iw, out=F[1, N1:])
+        F[0, N1:] = 0.0
+    F += _MAGIC  # the low bits of each float now hold its key (2 <= t < 2^51 for the keys that matter)
+    Fi = F.view(np.int64)
+    bits = min(max(m2 + _HASH_TABLE_BITS, 8), _HASH_MAX_BITS)
+    P = 1 << bits
+    mask = P - 1
+    K = _WS.get("hK", 2 * N2, np.intp).reshape(2, N2)
+    np.bitwise_and(Fi, mask, out=K)
+    hq, hr = K[0, :N1], K[1]
+    B, Bq, tag = _WS.tag_tables(P)
+    B[hr] = tag
+    B[P] = B[0]  # slot P stands for slot 0 when kq + 1 wraps around
+    b0 = _WS.get("hb0", N1, np.uint8)
+    b1 = _WS.get("hb1", N1, np.uint8)
+    np.take(B, hq, out=b0, mode="clip")
+    np.take(B[1:], hq, out=b1, mode="clip")  # slot kq + 1
+    np.maximum(b0, b1, out=b0)  # the tags of earlier calls are smaller
+    cq = (b0 == tag).nonzero()[0]
+    if not 0 < cq.size <= N1 // 2:
+        return None
+    # second filter: a table of 2^bq slots (the low bits of the keys), marked by the candidates
+    bq = min(bits, max(8, cq.size.bit_length() + _HASH_LOAD_BITS))
+    qmask = (1 << bq) - 1
+    h1 = hq[cq] + 1
+    Bq[(h1 - 1) & qmask] = tag
+    Bq[h1 & qmask] = tag
+    hrq = _WS.get("hrq", N2, np.intp)
+    np.bitwise_and(hr, qmask, out=hrq)
+    br = _WS.get("hbr", N2, np.uint8)
+    np.take(Bq, hrq, out=br, mode="clip")
+    cr = (br == tag).nonzero()[0]
+    if not 0 < cr.size <= N2 // 2:
+        return None
+    # finer rounds on the full keys of the candidates
+    kq = Fi[0, cq]
+    kr = Fi[1, cr]
+    for mult in _FIB:
+        if cq.size * cr.size <= _HASH_PAIR_LIMIT:
+            break
+        nq, nr = cq.size, cr.size
+        b = min(max(max(nq, nr).bit_length() + _HASH_LOAD_BITS, 8), 22)
+        g = np.concatenate((kq, kq + 1, kr)).view(np.uint64) * mult
+        g >>= np.uint64(64 - b)
+        g = g.view(np.int64)  # < 2^22: index with the native integer type
+        T = np.zeros(1 << b, np.bool_)
+        T[g[2 * nq :]] = True
+        hit = T[g[: 2 * nq]].reshape(2, nq)
+        keep = (hit[0] | hit[1]).nonzero()[0]
+        cq, kq = cq[keep], kq[keep]
+        T[:] = False
+        T[g[keep]] = True
+        T[g[nq + keep]] = True
+        keep = T[g[2 * nq :]].nonzero()[0]
+        cr, kr = cr[keep], kr[keep]
+        if cq.size == 0 or cr.size == 0:
+            return None
+    # exact comparison of the surviving pairs (sums recomputed from the bitmasks)
+    sums = _subset_sums_of(np.concatenate((cq, cr << m1)), a)
+    ls, rs = sums[: cq.size], sums[cq.size :]
+    i, j, err = _nearest_pair(z - ls, rs)
+    if not err < _HASH_MARGIN * w:
+        return None
+    return int(cq[i]), int(cr[j]), float(ls[i]), float(rs[j])
+
+
+def _solve_exact(a: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact best subsets for ``n > _SMALL_N``: the hash join (:func:`_solve_hash`) for a few targets;
+    the sorted meet in the middle (:func:`_solve_mitm`) for many targets and wherever the hash join is
+    not certified. Returns (subsets bool (T, n), sums (T,))."""
+    n = a.size
+    if n < _HASH_MIN_N or z.size > _HASH_MAX_TARGETS:
+        return _solve_mitm(a, z)
+    m1 = n // 2
+    masks = np.zeros(z.size, np.int64)
+    sums = np.empty(z.size)
+    todo = []
+    for t in range(z.size):
+        hit = _solve_hash(a, float(z[t]))
+        if hit is None:
+            todo.append(t)
+        else:
+            masks[t] = hit[0] | (hit[1] << m1)
+            sums[t] = hit[2] + hit[3]
+    subsets = _bits(masks, n)
+    if todo:
+        subsets[todo], sums[todo] = _solve_mitm(a, z[todo])
+    return subsets, sums
+
+
 # --------------------------------------------------------------------------------------------------
 # public solvers
 
@@ -435,9 +695,11 @@ def solve(
 ) -> SubsetSumResult:
     """Best subset of ``values`` for each target: ``argmin_S |z - sum_S a|`` (THEORY section 5).
 
-    Exact sorted meet in the middle for n <= MAX_EXACT_N (one enumeration and sort shared by all
-    targets; the true minimum over all 2^n subsets, empty subset included). ``method="milp"`` runs
-    :func:`solve_milp` per target instead (any n, HiGHS, ``time_limit`` seconds each).
+    Exact meet in the middle for n <= MAX_EXACT_N, the true minimum over all 2^n subsets (empty subset
+    included): a certified hash-filtered join per target for up to three targets, otherwise (and where
+    the join is not certified) the sorted solver, one enumeration and sort shared by all targets.
+    ``method="milp"`` runs :func:`solve_milp` per target instead (any n, HiGHS, ``time_limit`` seconds
+    each).
     """
     check_choice(method, "method", ("exact", "milp"))
     eps_v = _check_eps(eps)
@@ -465,7 +727,7 @@ def solve(
         idx, sums = _solve_small(a, z)
         subsets = _bits(idx, n)
     else:
-        subsets, sums = _solve_mitm(a, z)
+        subsets, sums = _solve_exact(a, z)
     errors = np.abs(z - sums)
     return _make_result(z.copy(), subsets, sums, errors, eps_v)
 

@@ -80,6 +80,82 @@ def test_larger_instances_two_independent_exact_paths():
     np.testing.assert_allclose(many.errors[:10], one, rtol=0, atol=ATOL)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(value, min_size=13, max_size=17), target)
+def test_hash_join_equals_brute_force(vals, z):
+    # the hash-filtered join either certifies the exact optimum or declines (None); never a wrong answer
+    a = np.array(vals)
+    hit = ss._solve_hash(a, z)
+    if hit is not None:
+        m1 = a.size // 2
+        left, right, ls, rs = hit
+        assert ls == pytest.approx(ss._bits(np.int64(left), m1).astype(float) @ a[:m1], abs=ATOL)
+        assert rs == pytest.approx(
+            ss._bits(np.int64(right), a.size - m1).astype(float) @ a[m1:], abs=ATOL
+        )
+        assert abs(abs(z - ls - rs) - ss.solve_brute_force(a, z).errors[0]) <= ATOL
+    res = ss.solve(a, z)  # hash join or, where it declines, the sorted solver
+    _check_consistent(res, a)
+    np.testing.assert_allclose(res.errors, ss.solve_brute_force(a, z).errors, rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize("distribution", ["uniform", "product"])
+def test_hash_join_random_instances(distribution):
+    # the benchmark's instances: the hash join certifies them (no fallback) and is exact
+    rng = np.random.default_rng(21)
+    for n in (16, 17, 18, 19, 20):
+        for _ in range(4):
+            a = ss.sample_values(n, distribution, rng)
+            z = float(rng.uniform(-1, 1))
+            hit = ss._solve_hash(a, z)
+            assert hit is not None
+            oracle = ss.solve_brute_force(a, z).errors[0]
+            assert abs(abs(z - hit[2] - hit[3]) - oracle) <= ATOL
+    for n in (29, 30, 31):  # against the sorted meet in the middle (independent exact path)
+        for z in (-0.9, 0.0, 0.37, 3.0, -6.5):
+            a = ss.sample_values(n, distribution, rng)
+            hit = ss._solve_hash(a, z)
+            _, sums = ss._solve_mitm(a, np.array([z]))
+            ref = abs(z - sums[0])
+            if hit is None:  # allowed far in the tails only
+                assert abs(z) > 2
+            else:
+                assert abs(abs(z - hit[2] - hit[3]) - ref) <= ATOL
+
+
+def test_hash_join_declines_degenerate_inputs_and_tags_wrap():
+    # lattice-valued or all-zero candidates: no certificate, solve() falls back and stays exact
+    assert ss._solve_hash(np.zeros(20), 0.3) is None
+    assert ss._solve_hash(np.ones(20), 7.4) is None
+    assert ss.solve(np.r_[np.ones(10), np.full(10, 0.5)], 3.3).errors[0] == pytest.approx(0.2)
+    rng = np.random.default_rng(5)
+    a = rng.uniform(-1, 1, 30) * 1e-150  # tiny or huge scales: certified or declined, never wrong
+    for scale in (1e-150, 1.0, 1e150):
+        b = a / 1e-150 * scale
+        res = ss.solve(b, [0.1 * scale, -2.0 * scale, 40.0 * scale])
+        ref = ss._solve_mitm(b, res.targets)[1]
+        np.testing.assert_allclose(
+            res.errors, np.abs(res.targets - ref), rtol=0, atol=1e-12 * scale
+        )
+    # more than 255 calls on one table size: the tags wrap around and the tables are cleared
+    for _ in range(300):
+        a = rng.uniform(-1, 1, 16)
+        z = float(rng.uniform(-1, 1))
+        hit = ss._solve_hash(a, z)
+        _, sums = ss._solve_mitm(a, np.array([z]))
+        assert hit is not None and abs(abs(z - hit[2] - hit[3]) - abs(z - sums[0])) <= ATOL
+
+
+def test_hash_join_n36_and_several_targets():
+    rng = np.random.default_rng(8)
+    a = rng.uniform(-1, 1, 36)
+    z = np.array([0.2, -0.75, 1.5])  # three targets: the hash join, one target at a time
+    res = ss.solve(a, z)
+    _check_consistent(res, a)
+    _, sums = ss._solve_mitm(a, z)
+    np.testing.assert_allclose(res.errors, np.abs(z - sums), rtol=0, atol=ATOL)
+
+
 def test_solve_batch_n21_against_solve():
     rng = np.random.default_rng(3)
     V = rng.uniform(-1, 1, (40, 21))
