@@ -30,7 +30,16 @@ from typing import Any
 
 from ._validate import LTHInputError, check_positive_int
 
-__all__ = ["Axis", "EXPERIMENTS", "main", "run_sweep", "write_csv_atomic", "read_csv"]
+__all__ = [
+    "Axis",
+    "BASE_COLUMNS",
+    "sparsity_axis",
+    "EXPERIMENTS",
+    "main",
+    "run_sweep",
+    "write_csv_atomic",
+    "read_csv",
+]
 
 
 def _discover() -> dict[str, str]:
@@ -58,6 +67,30 @@ class Axis:
     default: str
     fixed: str
     help: str
+
+
+#: the columns every width x sparsity experiment writes first (issue: results.csv)
+BASE_COLUMNS = [
+    "experiment",
+    "width",
+    "sparsity",
+    "trials",
+    "successes",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "theory_width",
+    "seed",
+]
+
+
+def sparsity_axis(default: str, fixed: str, help: str) -> Axis:
+    """The ``sparsity`` axis (1 - p, in [0, 1)) shared by the width x sparsity experiments."""
+    from ._validate import check_sparsity
+
+    return Axis(
+        parse=lambda t: check_sparsity(t, "sparsity"), default=default, fixed=fixed, help=help
+    )
 
 
 def _load(name: str) -> ModuleType:

@@ -13,7 +13,7 @@ probability at least `1 - delta`, once `k` meets conditions of the form `k >= ln
 of widths and sparsities with the exact count-level simulator, draws Theorem W's width on top, and fits the
 measured frontier against `rho(p)`.
 
-Set `LTH_QUICK=1` for a small grid (the test suite does); `LTH_FIGURES` chooses where the figure goes."""),
+Set `LTH_NOTEBOOK_QUICK=1` for a small grid (the test suite does); `LTH_FIGURES_DIR` chooses where the figure goes."""),
     code("""import os
 from pathlib import Path
 
@@ -24,8 +24,8 @@ import lththeory.plotting
 from lththeory.experiments import weak as weak_exp
 from lththeory.weak import construct, rho, sample_source, theorem_w_common_width
 
-QUICK = os.environ.get("LTH_QUICK", "0") == "1"
-FIG_DIR = Path(os.environ.get("LTH_FIGURES", "../figures"))
+QUICK = os.environ.get("LTH_NOTEBOOK_QUICK", "0") == "1"
+FIG_DIR = Path(os.environ.get("LTH_FIGURES_DIR", "../figures"))
 FIG_DIR.mkdir(parents=True, exist_ok=True)
 print("lththeory", lththeory.__version__, "| quick grid:", QUICK)"""),
     md("""## One explicit construction

@@ -27,7 +27,6 @@ from .._validate import (
     check_choice,
     check_positive_int,
     check_positive_real,
-    check_sparsity,
 )
 from ..lower_bound import (
     OneHiddenTarget,
@@ -42,7 +41,7 @@ from ..lower_bound import (
 )
 from ..plotting import crossing, fit_power_law, plt, save_figure
 from ..stats import point_seedseq
-from ..sweep import Axis
+from ..sweep import BASE_COLUMNS, Axis, sparsity_axis
 from ..weak import rho
 
 NAME = "lower-bound"
@@ -57,8 +56,7 @@ AXES = {
         fixed="8",
         help="hidden width over target neurons, N/n (comma-separated list)",
     ),
-    "sparsity": Axis(
-        parse=lambda t: check_sparsity(t, "sparsity"),
+    "sparsity": sparsity_axis(
         default="0.5,0.6,0.7,0.8,0.9",
         fixed="0.8",
         help="sparsity 1 - p of both source layers (comma-separated list)",
@@ -66,16 +64,7 @@ AXES = {
 }
 
 COLUMNS = [
-    "experiment",
-    "width",
-    "sparsity",
-    "trials",
-    "successes",
-    "rate",
-    "ci_low",
-    "ci_high",
-    "theory_width",
-    "seed",
+    *BASE_COLUMNS,
     "hidden_width",
     "target_neurons",
     "density",

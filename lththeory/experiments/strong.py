@@ -22,7 +22,6 @@ from .._validate import (
     check_choice,
     check_positive_int,
     check_positive_real,
-    check_sparsity,
     check_widths,
 )
 from ..network import ReLUNetwork, random_target
@@ -36,7 +35,7 @@ from ..strong import (
     theorem_s_common_width,
     theorem_s_failure_bound,
 )
-from ..sweep import Axis
+from ..sweep import BASE_COLUMNS, Axis, sparsity_axis
 
 NAME = "strong"
 EXPERIMENT_KEY = 3
@@ -48,8 +47,7 @@ AXES = {
         fixed="256",
         help="block size k of the source (comma-separated list)",
     ),
-    "sparsity": Axis(
-        parse=lambda t: check_sparsity(t, "sparsity"),
+    "sparsity": sparsity_axis(
         default="0.1,0.3,0.5,0.7",
         fixed="0.5",
         help="sparsity 1 - p of every source layer (comma-separated list)",
@@ -57,16 +55,7 @@ AXES = {
 }
 
 COLUMNS = [
-    "experiment",
-    "width",
-    "sparsity",
-    "trials",
-    "successes",
-    "rate",
-    "ci_low",
-    "ci_high",
-    "theory_width",
-    "seed",
+    *BASE_COLUMNS,
     "density",
     "first_layer_density",
     "method",

@@ -17,13 +17,12 @@ from .._validate import (
     LTHInputError,
     check_choice,
     check_positive_int,
-    check_sparsity,
     check_widths,
 )
 from ..network import ReLUNetwork, random_target
 from ..plotting import fit_power_law, frontier, phase_diagram
 from ..stats import point_seedseq, proportion
-from ..sweep import Axis
+from ..sweep import BASE_COLUMNS, Axis, sparsity_axis
 from ..weak import (
     rho,
     simulate_counts,
@@ -45,8 +44,7 @@ AXES = {
         fixed="64",
         help="copy multiplier k of the source (comma-separated list)",
     ),
-    "sparsity": Axis(
-        parse=lambda t: check_sparsity(t, "sparsity"),
+    "sparsity": sparsity_axis(
         default="0.5,0.7,0.8,0.9,0.95,0.98,0.99",
         fixed="0.9",
         help="sparsity 1 - p of every source layer (comma-separated list)",
@@ -54,16 +52,7 @@ AXES = {
 }
 
 COLUMNS = [
-    "experiment",
-    "width",
-    "sparsity",
-    "trials",
-    "successes",
-    "rate",
-    "ci_low",
-    "ci_high",
-    "theory_width",
-    "seed",
+    *BASE_COLUMNS,
     "density",
     "first_layer_density",
     "method",
