@@ -19,6 +19,7 @@ from ._validate import (
     check_choice,
     check_density,
     check_finite_array,
+    check_positive_int,
     check_widths,
 )
 
@@ -168,6 +169,8 @@ def box_corners(
     rng: np.random.Generator | None = None,
 ) -> np.ndarray:
     """All 2^d corners of [a, b]^d, or ``max_corners`` random ones when 2^d is larger."""
+    d = check_positive_int(d, "d")
+    max_corners = check_positive_int(max_corners, "max_corners")
     a, b = _check_box(box)
     if d <= int(np.log2(max_corners)):
         bits = (np.arange(2**d)[:, None] >> np.arange(d)[None, :]) & 1
@@ -185,6 +188,8 @@ def box_points(
     corners: bool = True,
 ) -> np.ndarray:
     """``n`` uniform random points of [a, b]^d, followed by the box's corners when ``corners``."""
+    d = check_positive_int(d, "d")
+    n = check_positive_int(n, "n", minimum=0)
     a, b = _check_box(box)
     rng = rng or np.random.default_rng(0)
     pts = rng.uniform(a, b, size=(n, d))

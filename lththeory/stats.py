@@ -76,6 +76,8 @@ def trial_generators(
     Equivalent to ``ss.spawn(stop)[start:stop]`` without mutating ``ss`` (so chunks are independent
     of which process draws them).
     """
+    start = check_positive_int(start, "start", minimum=0)
+    stop = check_positive_int(stop, "stop", minimum=start)
     return [
         np.random.Generator(
             np.random.PCG64(

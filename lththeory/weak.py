@@ -359,6 +359,10 @@ def construct(
     """
     sup = _support(target)
     L = len(sup)
+    if not isinstance(source, WeakSource):
+        raise LTHInputError(
+            f"source must be a WeakSource (see sample_source), got {type(source).__name__}"
+        )
     if tuple(target.widths) != tuple(source.target_widths):
         raise LTHInputError(
             f"source was built for target widths {source.target_widths}, got {target.widths}"

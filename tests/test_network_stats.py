@@ -57,6 +57,17 @@ def test_network_bad_input():
         random_target([4, 1], weights="cauchy")
 
 
+def test_points_bad_input():
+    from lththeory import box_points
+
+    with pytest.raises(LTHInputError, match="d must be an integer >= 1"):
+        box_points(0, 5)
+    with pytest.raises(LTHInputError, match="n must be an integer >= 0"):
+        box_points(2, -1)
+    with pytest.raises(LTHInputError, match="stop must be an integer >= 3"):
+        trial_generators(point_seedseq(0), 3, 2)
+
+
 def test_corners():
     c = box_corners(3, (0.0, 2.0))
     assert c.shape == (8, 3)

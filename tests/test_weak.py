@@ -239,6 +239,8 @@ def test_bad_input():
     other = random_target((3, 3, 1), seed=0)
     with pytest.raises(LTHInputError, match="source was built for target widths"):
         construct(other, sample_source(target, 2, 0.5, 0))
+    with pytest.raises(LTHInputError, match="source must be a WeakSource"):
+        construct(target, "not a source")
     with pytest.raises(LTHInputError, match="trials must be an integer >= 1"):
         simulate_counts(target, 2, 0.5, point_seedseq(0), 0)
 
