@@ -142,6 +142,18 @@ def _write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def parse_value(text: str) -> int | float | str | None:
+    """A CSV cell back as written: "" -> None, then int, then float, else the string itself."""
+    if text in ("", None):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
 def read_csv(path: Path | str) -> list[dict[str, str]]:
     """Rows of a results.csv as dicts of strings."""
     with open(path, newline="") as f:
@@ -254,11 +266,12 @@ def run_sweep(argv: Sequence[str] | None = None) -> dict:
         old = json.loads(meta_path.read_text())
         if old.get("config") == meta["config"]:
             old_rows = read_csv(csv_path)
-            keys = {exp.row_key(r): r for r in old_rows}
+            names = list(exp.AXES)
+            keys = {tuple(exp.AXES[n].parse(r[n]) for n in names): r for r in old_rows}
             for i, pt in enumerate(points):
-                r = keys.get(exp.point_key(pt))
+                r = keys.get(tuple(pt[n] for n in names))
                 if r is not None:
-                    done[i] = exp.parse_row(r)
+                    done[i] = {c: parse_value(v) for c, v in r.items()}
     t0 = time.perf_counter()
     meta.update(status="running", started=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     _write_text_atomic(meta_path, json.dumps(meta, indent=2) + "\n")

@@ -184,47 +184,6 @@ def theory_curves(config: dict, sparsity: float, N: np.ndarray) -> dict[str, np.
     }
 
 
-def point_key(point: dict) -> tuple:
-    return (round(float(point["width"]), 9), round(float(point["sparsity"]), 9))
-
-
-def row_key(row: dict) -> tuple:
-    return (round(float(row["width"]), 9), round(float(row["sparsity"]), 9))
-
-
-def _opt_float(x: object) -> float | None:
-    return None if x in ("", None) else float(x)  # type: ignore[arg-type]
-
-
-def parse_row(row: dict) -> dict:
-    out = dict(row)
-    for c in (
-        "trials",
-        "successes",
-        "seed",
-        "hidden_width",
-        "target_neurons",
-        "input_dim",
-        "support",
-    ):
-        out[c] = int(row[c])
-    for c in (
-        "width",
-        "sparsity",
-        "rate",
-        "ci_low",
-        "ci_high",
-        "density",
-        "first_layer_density",
-        "upper_bound",
-        "lower_bound",
-    ):
-        out[c] = float(row[c])
-    out["exact"] = _opt_float(row["exact"])
-    out["theory_width"] = _opt_float(row["theory_width"])
-    return out
-
-
 def run_point(point: dict, config: dict) -> dict:
     width, s = float(point["width"]), float(point["sparsity"])
     n = config["target_neurons"]

@@ -126,36 +126,6 @@ def densities(config: dict, sparsity: float) -> list[float]:
     return [1.0 if config["dense_first_layer"] else p] + [p] * (D - 1)
 
 
-def point_key(point: dict) -> tuple:
-    return (int(point["width"]), round(float(point["sparsity"]), 9))
-
-
-def row_key(row: dict) -> tuple:
-    return (int(row["width"]), round(float(row["sparsity"]), 9))
-
-
-def parse_row(row: dict) -> dict:
-    out = dict(row)
-    for c in ("width", "trials", "successes", "theory_width", "seed"):
-        out[c] = int(row[c])
-    for c in (
-        "sparsity",
-        "rate",
-        "ci_low",
-        "ci_high",
-        "density",
-        "first_layer_density",
-        "delta",
-        "bound_success",
-        "eps",
-        "median_error",
-        "max_error",
-    ):
-        out[c] = float(row[c])
-    out["ticket_density"] = float(row["ticket_density"]) if row["ticket_density"] else None
-    return out
-
-
 def run_trials(
     target: ReLUNetwork, k: int, dens: list[float], config: dict, ss: np.random.SeedSequence
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -284,7 +254,7 @@ def summarize(rows: list[dict], config: dict, outdir: Path, figures: list[str], 
     level = 1.0 - config["delta"]
     front = frontier(rows, level)
     fit = frontier_fit(rows, level)
-    applicable = [r for r in rows if r["bound_holds"] != ""]
+    applicable = [r for r in rows if r["bound_holds"] not in ("", None)]
     holds = sum(int(r["bound_holds"]) for r in applicable)
     ratios = [
         r["theory_width"] / front[r["sparsity"]] for r in rows if np.isfinite(front[r["sparsity"]])

@@ -96,23 +96,6 @@ def configure(args: argparse.Namespace, common: dict) -> dict:
     return {"distribution": check_choice(args.distribution, "--distribution", DISTRIBUTIONS)}
 
 
-def point_key(point: dict) -> tuple:
-    return (int(point["n"]), float(point["eps"]))
-
-
-def row_key(row: dict) -> tuple:
-    return (int(row["n"]), float(row["eps"]))
-
-
-def parse_row(row: dict) -> dict:
-    out = dict(row)
-    for c in ("n", "trials", "successes", "seed"):
-        out[c] = int(row[c])
-    for c in ("eps", "rate", "ci_low", "ci_high"):
-        out[c] = float(row[c])
-    return out
-
-
 @lru_cache(maxsize=64)
 def _worst(n: int, distribution: str, trials: int, seed: int) -> np.ndarray:
     """The worst errors of the trials of size n (shared by every eps of the grid)."""

@@ -114,32 +114,6 @@ def densities(config: dict, sparsity: float) -> list[float]:
     return [1.0 if config["dense_first_layer"] else p] + [p] * L
 
 
-def point_key(point: dict) -> tuple:
-    return (int(point["width"]), round(float(point["sparsity"]), 9))
-
-
-def row_key(row: dict) -> tuple:
-    return (int(row["width"]), round(float(row["sparsity"]), 9))
-
-
-def parse_row(row: dict) -> dict:
-    out = dict(row)
-    for c in ("width", "trials", "successes", "theory_width", "seed"):
-        out[c] = int(row[c])
-    for c in (
-        "sparsity",
-        "rate",
-        "ci_low",
-        "ci_high",
-        "density",
-        "first_layer_density",
-        "delta",
-        "bound_success",
-    ):
-        out[c] = float(row[c])
-    return out
-
-
 def run_point(point: dict, config: dict) -> dict:
     k, s = int(point["width"]), float(point["sparsity"])
     target = make_target(config)
@@ -196,7 +170,7 @@ def summarize(rows: list[dict], config: dict, outdir: Path, figures: list[str], 
     sps = sorted({r["sparsity"] for r in rows})
     front = frontier(rows, level)
     fit = fit_power_law(np.array([rho(1.0 - s) for s in sps]), np.array([front[s] for s in sps]))
-    applicable = [r for r in rows if r["bound_holds"] != ""]
+    applicable = [r for r in rows if r["bound_holds"] not in ("", None)]
     holds = sum(int(r["bound_holds"]) for r in applicable)
     ratios = [
         r["theory_width"] / front[r["sparsity"]] for r in rows if np.isfinite(front[r["sparsity"]])
