@@ -319,6 +319,12 @@ def _check_masks(
         raise LTHInputError(
             "source_masks must be a pair (M_1 of shape (N, d), M_2 of shape (1, N))"
         ) from None
+    for name, M in (("source_masks[0] (M_1)", M1), ("source_masks[1] (M_2)", M2)):
+        data = M.data if sp.issparse(M) else np.asarray(M, dtype=np.float64)
+        if np.asarray(data).dtype != bool and not np.all(
+            np.isfinite(np.asarray(data, dtype=np.float64))
+        ):
+            raise LTHInputError(f"{name} must contain only 0/1 entries (found NaN or inf)")
     M1 = sp.csr_array(M1, dtype=bool)
     M2 = sp.csr_array(M2, dtype=bool)
     M1.eliminate_zeros()

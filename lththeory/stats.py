@@ -76,6 +76,10 @@ def trial_generators(
     Equivalent to ``ss.spawn(stop)[start:stop]`` without mutating ``ss`` (so chunks are independent
     of which process draws them).
     """
+    if not isinstance(ss, np.random.SeedSequence):
+        raise LTHInputError(
+            f"ss must be a numpy.random.SeedSequence (e.g. point_seedseq(seed)), got {type(ss).__name__}"
+        )
     start = check_positive_int(start, "start", minimum=0)
     stop = check_positive_int(stop, "stop", minimum=start)
     return [

@@ -7,8 +7,9 @@
    plain loops, and the candidate counts are compared with Theorem S's Binomial(k, q).
 3. Hypothesis property tests over random small targets, boxes, densities and block sizes.
 
-Statistical tests use fixed seeds and reject at p < 1e-3 (false-positive rate at most 0.1 % over the
-randomness of the fixed seed; deterministic in practice).
+Statistical tests use fixed seeds and reject at p < 1e-3 per hypothesis test (a test function that
+makes m such tests has a false-positive rate of at most m x 0.1 % over the randomness of its fixed
+seed; deterministic in practice).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from scipy import stats
 
 from lththeory import LTHInputError, ReLUNetwork, random_target
 from lththeory.strong import (
-    LUEKER_C,
     MAX_BLOCK_ENTRIES,
     _conditions,  # the predicate behind theorem_s_common_width
     candidate_sets,
@@ -453,7 +453,6 @@ def test_source_densities_use_the_density_schemes():
     assert ps == (0.3, 0.3, 0.3)
     pe = source_densities(target, 10, 0.3, "erk")
     assert len(pe) == 3 and all(0 < p <= 1 for p in pe)
-    assert LUEKER_C["uniform"] > 0
 
 
 # --------------------------------------------------------------------------- bad input
@@ -511,3 +510,10 @@ def test_theorem_width_failure_rate_two_layers_slow():
             src = sample_source(target, kk, 0.5, seed=seed, construction=kind)
             ok += fn(target, src, 0.02, evaluate=False).success
         assert stats.binomtest(ok, 40, 0.9, alternative="less").pvalue > ALPHA, (kind, kk, ok)
+
+
+def test_theory_constant_dict_must_name_both_distributions():
+    from lththeory.strong import theorem_s_widths
+
+    with pytest.raises(LTHInputError, match="C must give a constant for"):
+        theorem_s_widths(random_target([2, 3, 1], seed=0), 0.5, 0.1, C={"uniform": 1.0})

@@ -28,6 +28,9 @@ def test_resume_reuses_rows(experiment, tmp_path):
     args = [*GRIDS[experiment], "--experiment", experiment, "--out", str(tmp_path), "--quiet"]
     assert sweep.main(args) == 0
     first = (tmp_path / "results.csv").read_text()
+    if experiment == "subset-sum":
+        fit = json.loads((tmp_path / "fit.json").read_text())
+        assert fit["C"] > 0 and len(fit["n_required"]) == 2
     assert sweep.main(args + ["--resume"]) == 0
     assert (tmp_path / "results.csv").read_text() == first
     # a changed parameter invalidates the earlier rows instead of mixing them in

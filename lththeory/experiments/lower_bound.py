@@ -138,6 +138,24 @@ def configure(args: argparse.Namespace, common: dict) -> dict:
     return cfg
 
 
+MASKS_MEMORY_LIMIT = 4 * 2**30  # bytes of explicit masks one trial may need
+
+
+def check_grid(points: list[dict], config: dict) -> None:
+    """Refuse grid points whose sampled masks (N x d input mask, 1 x N output mask) would not fit."""
+    n, d = config["target_neurons"], config["input_dim"]
+    for pt in points:
+        N = hidden_width(float(pt["width"]), n)
+        p1, p2 = densities(config, float(pt["sparsity"]))
+        need = 12 * (N * d * p1 + N * p2) + 16 * N
+        if need > MASKS_MEMORY_LIMIT:
+            raise LTHInputError(
+                f"--width {pt['width']:g} means N = {N:,} hidden neurons, about "
+                f"{need / 2**30:.0f} GiB of masks per trial (limit {MASKS_MEMORY_LIMIT / 2**30:.0f} GiB): "
+                "use smaller widths or fewer --target-neurons"
+            )
+
+
 def make_target(config: dict) -> OneHiddenTarget:
     """The sweep's target, fixed for the whole run (seeded by the run seed)."""
     rng = np.random.default_rng(point_seedseq(config["seed"], EXPERIMENT_KEY, 0))

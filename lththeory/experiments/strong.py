@@ -266,7 +266,11 @@ def summarize(rows: list[dict], config: dict, outdir: Path, figures: list[str], 
         f"{', '.join(Path(f).name for f in figures)}.",
     ]
     if fit is not None:
-        expect = "1" if config["dense_first_layer"] else "up to 2 (layer-1 paths cross two masks)"
+        expect = (
+            "1"
+            if config["dense_first_layer"]
+            else "between 1 and 2: layer-1 paths cross two masks, so k ~ 1/(p_1 p_2), a slope of ~1.2 against rho over sparsities 0.1-0.7"
+        )
         parts.append(
             f"Measured frontier (smallest k with success >= {level:g}) ~ c*rho(p)^b with "
             f"b = {fit.slope:.2f} [{fit.slope_low:.2f}, {fit.slope_high:.2f}] (95%, {fit.n} "

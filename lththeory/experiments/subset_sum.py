@@ -177,7 +177,29 @@ def plot_lueker(rows: list[dict], config: dict, path: Path | str) -> str:
 def plot(rows: list[dict], config: dict, outdir: Path) -> list[str]:
     if not rows:
         return []
+    _write_fit(fit(rows, config), Path(outdir) / "fit.json")
     return [plot_lueker(rows, config, Path(outdir) / "lueker.png")]
+
+
+def _write_fit(f: LuekerFit, path: Path) -> None:
+    """Save the fitted constant next to results.csv (fit.json, written atomically)."""
+    import dataclasses
+    import json
+
+    from ..sweep import _write_text_atomic
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    data = {k: clean(v) for k, v in dataclasses.asdict(f).items()}
+    data["model"] = (
+        "n = C log2(1/eps) (through the origin); affine: n = slope_affine log2(1/eps) + intercept"
+    )
+    _write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def summarize(rows: list[dict], config: dict, outdir: Path, figures: list[str], wall: float) -> str:
