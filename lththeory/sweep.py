@@ -33,6 +33,7 @@ from ._validate import LTHInputError, check_positive_int
 __all__ = [
     "Axis",
     "BASE_COLUMNS",
+    "BOUND_COLUMNS",
     "sparsity_axis",
     "EXPERIMENTS",
     "main",
@@ -81,6 +82,18 @@ BASE_COLUMNS = [
     "ci_high",
     "theory_width",
     "seed",
+]
+
+
+#: the theorem-bound columns of the weak and strong experiments (after their BASE_COLUMNS)
+BOUND_COLUMNS = [
+    "density",
+    "first_layer_density",
+    "method",
+    "delta",
+    "target",
+    "bound_success",
+    "bound_holds",
 ]
 
 

@@ -127,6 +127,17 @@ def theorem_w_failure_bound(
     return float(min(1.0, theorem_w_terms(target, k, densities).sum()))
 
 
+def _theory_inputs(
+    target: ReLUNetwork, densities: float | Sequence[float], delta: float
+) -> tuple[int, int, list[int], tuple[float, ...], float]:
+    """(L, d, m_l, p_l, delta) validated: what Theorem W's conditions read from a target."""
+    sup = _support(target)
+    L = len(sup)
+    ps = normalise_densities(densities, L)
+    delta = check_probability_open(delta, "delta")
+    return L, target.input_dim, [int(s.sum()) for s in sup], ps, delta
+
+
 def theorem_w_widths(
     target: ReLUNetwork, densities: float | Sequence[float], delta: float = 0.1
 ) -> tuple[int, ...]:
@@ -135,12 +146,7 @@ def theorem_w_widths(
     Solved top-down: k_L = 1, k_{l-1} = ceil(ln((L+1) k_l m_l / delta) rho(p_{l+1})), then k_0 the larger
     of the Chernoff and the layer-2 condition.
     """
-    sup = _support(target)
-    L = len(sup)
-    ps = normalise_densities(densities, L)
-    delta = check_probability_open(delta, "delta")
-    m = [int(s.sum()) for s in sup]
-    d = target.input_dim
+    L, d, m, ps, delta = _theory_inputs(target, densities, delta)
     ks = [1] * (L + 1)
     for l in range(L, 1, -1):
         need = np.log((L + 1) * ks[l] * m[l - 1] / delta) * rho(ps[l])
@@ -174,13 +180,8 @@ def theorem_w_common_width(
     per-layer maximum upwards, and the smallest admissible integer is found by checking every candidate
     up to that maximum (vectorised).
     """
-    sup = _support(target)
-    L = len(sup)
-    ps = normalise_densities(densities, L)
-    delta = check_probability_open(delta, "delta")
-    m = [int(s.sum()) for s in sup]
-    d = target.input_dim
-    # an admissible upper end: iterate k <- max_c A_c ln(B_c k) from the per-layer solution
+    L, d, m, ps, delta = _theory_inputs(target, densities, delta)
+    # an admissible upper end: from the largest per-layer width, doubled until every condition holds
     hi = max(theorem_w_widths(target, ps, delta))
     while not _conditions_hold(np.array([hi]), L, d, m, ps, delta)[0]:
         hi *= 2

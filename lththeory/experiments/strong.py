@@ -35,7 +35,7 @@ from ..strong import (
     theorem_s_common_width,
     theorem_s_failure_bound,
 )
-from ..sweep import BASE_COLUMNS, Axis, sparsity_axis
+from ..sweep import BASE_COLUMNS, BOUND_COLUMNS, Axis, sparsity_axis
 from ..weak import rho
 
 NAME = "strong"
@@ -57,13 +57,7 @@ AXES = {
 
 COLUMNS = [
     *BASE_COLUMNS,
-    "density",
-    "first_layer_density",
-    "method",
-    "delta",
-    "target",
-    "bound_success",
-    "bound_holds",
+    *BOUND_COLUMNS,
     "eps",
     "median_error",
     "max_error",

@@ -22,7 +22,7 @@ from .._validate import (
 from ..network import ReLUNetwork, random_target
 from ..plotting import fit_power_law, frontier, phase_diagram
 from ..stats import point_seedseq, proportion
-from ..sweep import BASE_COLUMNS, Axis, sparsity_axis
+from ..sweep import BASE_COLUMNS, BOUND_COLUMNS, Axis, sparsity_axis
 from ..weak import (
     rho,
     simulate_counts,
@@ -53,13 +53,7 @@ AXES = {
 
 COLUMNS = [
     *BASE_COLUMNS,
-    "density",
-    "first_layer_density",
-    "method",
-    "delta",
-    "target",
-    "bound_success",
-    "bound_holds",
+    *BOUND_COLUMNS,
 ]
 
 
