@@ -1,5 +1,5 @@
 """Benchmark: the exact decision of Theorem LB (matching) for N = 10^4 hidden neurons, n = 10^3
-target neurons, p_1 = p_2 = 0.1, on one core (THEORY section 4; requirement: < 1 s).
+target neurons, p_1 = p_2 = 0.1, on one core (docs/theory.md §4; requirement: < 1 s).
 
 Run from the repository root:  python benchmarks/bench_lower_bound.py [--repeats 7]
 
@@ -11,22 +11,13 @@ is reported, with the mask sampling time alongside.
 
 from __future__ import annotations
 
-import os
+import argparse
+import time
 
-for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ.setdefault(_v, "1")
+import _setup
+import numpy as np
 
-import argparse  # noqa: E402
-import platform  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import numpy as np  # noqa: E402
-
-from lththeory.lower_bound import (  # noqa: E402
+from lththeory.lower_bound import (
     decide,
     hard_instance,
     random_one_hidden_target,
@@ -34,15 +25,6 @@ from lththeory.lower_bound import (  # noqa: E402
 )
 
 N, n = 10_000, 1_000
-
-
-def _pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned (sched_setaffinity unavailable)"
 
 
 def bench(label: str, target, p1: float, p2: float, repeats: int) -> tuple[str, float]:
@@ -76,15 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args(argv)
-    pin = _pin_one_core()
+    pin = _setup.pin(1)
     print(
         "command: python benchmarks/bench_lower_bound.py"
         + (f" --repeats {args.repeats}" if args.repeats != 7 else "")
     )
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, {pin}; "
-        f"N = {N}, n = {n}, median of {args.repeats} runs"
-    )
+    print(f"{_setup.machine()}, {pin}; N = {N}, n = {n}, median of {args.repeats} runs")
     rows = [
         ("hard instance (d = 1)", hard_instance(n, seed=0), 0.1, 0.1),
         ("random target d = 4, s = 1", random_one_hidden_target(4, n, 1, seed=0), 0.1, 0.1),

@@ -1,4 +1,4 @@
-"""Pensia et al. (2020)'s subset-sum experiment at full size, with the exact open solver (THEORY section 5).
+"""Pensia et al. (2020)'s subset-sum experiment at full size, with the exact open solver (docs/theory.md §5.1).
 
 Every weight of a 784-500-10 target network (weights iid U[-1, 1]: 392,000 + 5,000 = 397,000) is
 approximated by the best subset sum of its own 21 fresh, independent random coefficients (iid U[-1, 1],
@@ -19,17 +19,12 @@ import shlex
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
+import _setup  # noqa: F401  (one thread per process; the checkout on sys.path)
 import numpy as np
 
-try:
-    from lththeory import subset_sum as ss
-    from lththeory.stats import point_seedseq
-except ModuleNotFoundError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from lththeory import subset_sum as ss
-    from lththeory.stats import point_seedseq
+from lththeory import subset_sum as ss
+from lththeory.stats import point_seedseq
 
 PENSIA_SECONDS = 77_266.0
 PENSIA_CORES = 36

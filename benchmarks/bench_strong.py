@@ -1,5 +1,5 @@
 """Benchmark: a full strong ticket for a 100-50-10 target inside an ER source of density 0.5
-(THEORY section 5; requirement: under 10 minutes on 2 cores).
+(docs/theory.md §5; requirement: under 10 minutes on 2 cores).
 
 Run from the repository root:  python benchmarks/bench_strong.py [--jobs 2] [--eps 0.01]
 
@@ -20,22 +20,14 @@ the same target and density for comparison.
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import time
 
-for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ.setdefault(_v, "1")
+import _setup
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lththeory import random_target  # noqa: E402
-from lththeory.strong import (  # noqa: E402
+from lththeory import random_target
+from lththeory.strong import (
     construct,
     construct_pensia,
     estimate_error,
@@ -51,15 +43,6 @@ K_PENSIA = (240, 240)
 LIMIT_S = 600.0
 
 
-def _pin(cpus: int) -> str:
-    try:
-        avail = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, avail[:cpus])
-        return f"bound to CPUs {avail[:cpus]}"
-    except (AttributeError, OSError):
-        return "not bound (no sched_setaffinity)"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
@@ -68,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=3, help="source seed (default 3)")
     ap.add_argument("--no-pensia", action="store_true", help="skip the depth-2L comparison")
     args = ap.parse_args(argv)
-    pinned = _pin(max(args.jobs, 1))
+    pinned = _setup.pin(max(args.jobs, 1))
     target = random_target(WIDTHS, weights="normal", seed=0)
     dens = source_densities(target, K, args.density, "uniform")
     src = sample_source(target, K, dens, seed=args.seed, k_const=K_CONST)
@@ -76,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         f"target {'-'.join(map(str, WIDTHS))} ({target.num_weights()} weights), eps {args.eps:g}, "
         f"density {args.density:g}; source widths {src.widths}, {src.num_weights():,} potential "
         f"weights, {src.expected_nnz():,.0f} kept by the ER masks in expectation; jobs {args.jobs} "
-        f"({pinned}); Python {platform.python_version()}",
+        f"({pinned}); {_setup.machine()}",
         flush=True,
     )
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Throughput of the subset-sum solvers (THEORY section 5).
+"""Throughput of the subset-sum solvers (docs/theory.md §5.1).
 
 One instance = n fresh candidates iid U[-1, 1] and one target z ~ U[-1, 1], eps = 1e-4.
 Exact (``solve``: hash-filtered meet in the middle, sorted fallback), MILP (scipy.optimize.milp /
@@ -16,19 +16,14 @@ per second of process CPU time, also the best of the passes.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 import time
-from pathlib import Path
 
+import _setup
 import numpy as np
 
-try:
-    from lththeory import subset_sum as ss
-except ModuleNotFoundError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from lththeory import subset_sum as ss
+from lththeory import subset_sum as ss
 
 EPS = 1e-4
 EXACT_INSTANCES = {20: 2000, 30: 2000, 40: 6}
@@ -106,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cpu", type=int, default=None, help="pin the process to this core")
     args = ap.parse_args(argv)
     args.repeats = max(1, args.repeats)
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
+    pinned = _setup.pin(None if args.cpu is None else [args.cpu])
     print("command:", shlex.join([sys.executable.rsplit("/", 1)[-1], *sys.argv]))
     print(
         f"one instance = n iid U[-1, 1] candidates + one target U[-1, 1]; eps = {EPS:g}; 1 process"
@@ -129,11 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{mrate:>11.3f} | "
             f"{mstat:<22} | {gap:>10.2e} | {brute:>12}"
         )
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"exact inst/s: 1 / median wall time per instance, best of {args.repeats} passes; (CPU time): "
-        f"instances per CPU second, best pass (load average {load:.2f} on {os.cpu_count()} cores; "
-        f"{'not pinned' if args.cpu is None else f'pinned to core {args.cpu}'})"
+        f"instances per CPU second, best pass ({_setup.machine()}; {pinned})"
     )
     print(
         f"exact: {EXACT_INSTANCES} instances per n; MILP: {args.milp_instances} per n, time limit "

@@ -11,11 +11,10 @@ tracemalloc (numpy reports its buffers to it).
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 import tracemalloc
 
+import _setup
 import numpy as np
 
 from lththeory import random_target
@@ -24,15 +23,15 @@ from lththeory.weak import (
     construct,
     sample_source,
     simulate_counts,
+    source_widths,
     theorem_w_common_width,
     theorem_w_widths,
 )
 
 
 def potential_edges(widths, k):
-    L = len(widths) - 1
-    N = [widths[0], widths[0] * k[0]] + [widths[l] * k[l] for l in range(1, L)] + [widths[L]]
-    return sum(N[i] * N[i + 1] for i in range(L + 1))
+    N = source_widths(widths, k)
+    return sum(N[i] * N[i + 1] for i in range(len(N) - 1))
 
 
 def time_masks_trial(target, k, p, seed=0):
@@ -51,7 +50,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     print("command: python benchmarks/bench_weak.py" + (" --quick" if args.quick else ""))
-    print(f"cpu count {os.cpu_count()}, numpy {np.__version__}, python {sys.version.split()[0]}")
+    print(_setup.machine())
     target = random_target((10, 50, 50, 1), seed=0)
     trials = 2000 if args.quick else 20000
     print(

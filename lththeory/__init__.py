@@ -1,25 +1,25 @@
 """lththeory: explicit constructions and numerical checks of the theory of
 "Why Random Pruning Is All We Need to Start Sparse" (Gadhikar, Mukherjee, Burkholz, ICML 2023),
-in this project's own formulation (see ../shared/THEORY.md and proofs/).
+in this project's own formulation (docs/theory.md; proofs in proofs/).
 
 Conventions: *density* p is the fraction of weights kept, *sparsity* 1 - p the fraction removed.
 Every function takes densities unless its argument is named ``sparsity``.
+
+One subpackage per theorem, each with its construction, its theory and its measurement side by side:
+:mod:`lththeory.weak` (Theorem W, claim 1), :mod:`lththeory.lower_bound` (Theorem LB, claim 2),
+:mod:`lththeory.strong` and :mod:`lththeory.subset_sum` (Theorem S, claim 3), :mod:`lththeory.densities`
+(layer-wise density schemes); sweeps in :mod:`lththeory.sweep` over :mod:`lththeory.experiments`.
+Constructions with the same verb live under their theorem's name: ``lththeory.weak.construct``,
+``lththeory.strong.construct``.
 """
 
+from . import densities, lower_bound, strong, subset_sum, weak
 from ._validate import LTHInputError
-from .masks import bernoulli_mask, er_masks, fixed_count_mask, sample_mask
+from .densities import layer_densities, realised_density
+from .masks import bernoulli_mask, er_masks, fixed_count_mask, rho, sample_mask
 from .network import ReLUNetwork, box_corners, box_points, random_target
 from .stats import Proportion, point_seedseq, proportion, trial_generators
-from .weak import (
-    construct,
-    rho,
-    sample_source,
-    simulate_counts,
-    simulate_masks,
-    theorem_w_common_width,
-    theorem_w_failure_bound,
-    theorem_w_widths,
-)
+from .weak import theorem_w_common_width, theorem_w_failure_bound, theorem_w_widths
 
 __version__ = "0.1.0"
 
@@ -31,30 +31,22 @@ __all__ = [
     "bernoulli_mask",
     "box_corners",
     "box_points",
+    "densities",
     "er_masks",
-    "construct",
     "fixed_count_mask",
     "layer_densities",
+    "lower_bound",
     "point_seedseq",
     "proportion",
     "random_target",
     "realised_density",
     "rho",
-    "sample_source",
-    "simulate_counts",
-    "simulate_masks",
+    "sample_mask",
+    "strong",
+    "subset_sum",
     "theorem_w_common_width",
     "theorem_w_failure_bound",
     "theorem_w_widths",
-    "sample_mask",
     "trial_generators",
+    "weak",
 ]
-
-
-def __getattr__(name: str):
-    # imported lazily so that ``python -m lththeory.densities`` does not find its module pre-imported
-    if name in ("layer_densities", "realised_density"):
-        from . import densities
-
-        return getattr(densities, name)
-    raise AttributeError(f"module 'lththeory' has no attribute {name!r}")

@@ -14,13 +14,18 @@ import numpy as np
 
 __all__ = [
     "LTHInputError",
+    "check_box",
     "check_choice",
     "check_density",
     "check_finite_array",
     "check_positive_int",
+    "check_positive_real",
     "check_probability_open",
     "check_sparsity",
     "check_widths",
+    "as_generator",
+    "as_list",
+    "as_number",
 ]
 
 
@@ -103,18 +108,21 @@ def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
     return iv
 
 
+def as_list(value: object, name: str, what: str) -> list:
+    """``list(value)`` for a sequence that is not a string; one line naming ``name`` otherwise."""
+    if isinstance(value, (str, bytes)):
+        raise LTHInputError(f"{name} must be a sequence of {what}, got {value!r}")
+    try:
+        return list(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise LTHInputError(f"{name} must be a sequence of {what}, got {value!r}") from None
+
+
 def check_widths(
     widths: Iterable[object], name: str = "widths", min_len: int = 2
 ) -> tuple[int, ...]:
     """Layer widths (input first): at least ``min_len`` positive integers."""
-    if isinstance(widths, (str, bytes)):
-        raise LTHInputError(f"{name} must be a sequence of positive integers, got {widths!r}")
-    try:
-        items = list(widths)
-    except TypeError:
-        raise LTHInputError(
-            f"{name} must be a sequence of positive integers, got {widths!r}"
-        ) from None
+    items = as_list(widths, name, "positive integers")
     if len(items) < min_len:
         raise LTHInputError(
             f"{name} must list at least {min_len} layer widths (input first), got {len(items)}"
@@ -141,3 +149,39 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
         allowed = ", ".join(repr(c) for c in choices)
         raise LTHInputError(f"{name} must be one of {allowed}, got {_fmt(value)}")
     return value
+
+
+def check_box(box: object, name: str = "box") -> tuple[float, float]:
+    """An input box [a, b]: a pair of finite numbers with a < b."""
+    try:
+        a, b = (float(v) for v in box)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise LTHInputError(f"{name} must be a pair (a, b) with a < b, got {box!r}") from None
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise LTHInputError(
+            f"{name} must be a pair (a, b) of finite numbers with a < b, got {box!r}"
+        )
+    return a, b
+
+
+def as_number(text: object) -> object:
+    """``float(text)`` when it parses (so an error message shows the number), else ``text``."""
+    try:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return text
+
+
+def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
+    """A numpy Generator from a Generator (returned as is), a SeedSequence, a non-negative integer
+    seed or None (fresh entropy); anything else is refused with one line naming ``name``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise LTHInputError(
+        f"{name} must be a numpy Generator, a SeedSequence, an integer seed >= 0 or None, "
+        f"got {rng!r}"
+    )

@@ -1,4 +1,5 @@
-"""Random sparse masks, sampled in O(nnz) time and memory (THEORY sections 1-2).
+"""Random sparse masks, sampled in O(nnz) time and memory, and the ER miss factor rho(p)
+(docs/theory.md §1-§2).
 
 * Bernoulli ("ER", the theory's model): every entry kept independently with probability p.
   Sampled by geometric skipping: the gaps between kept flat indices are iid Geometric(p), so the
@@ -16,9 +17,30 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ._validate import LTHInputError, check_choice, check_density, check_positive_int
+from ._validate import LTHInputError, as_generator, check_choice, check_density, check_positive_int
 
-__all__ = ["bernoulli_mask", "fixed_count_mask", "sample_mask", "mask_from_flat", "er_masks"]
+__all__ = [
+    "bernoulli_mask",
+    "er_masks",
+    "fixed_count_mask",
+    "mask_from_flat",
+    "rho",
+    "sample_mask",
+]
+
+
+def rho(p: float | np.ndarray) -> float | np.ndarray:
+    """rho(p) = 1 / ln(1/(1-p)) for 0 < p <= 1 (rho(1) = 0), docs/theory.md §1.
+
+    An ER row of density p misses all of k given columns with probability (1-p)^k = e^(-k/rho(p)),
+    so rho(p) is the number of copies needed per unit of log-odds (about 1/p for small p).
+    """
+    p_arr = np.asarray(p, dtype=np.float64)
+    if np.any(~(p_arr > 0)) or np.any(p_arr > 1):
+        raise LTHInputError(f"p (density) must be in (0, 1], got {p}")
+    with np.errstate(divide="ignore"):
+        out = np.where(p_arr >= 1.0, 0.0, -1.0 / np.log1p(-np.minimum(p_arr, 1.0 - 1e-300)))
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def _shape(shape: Sequence[int]) -> tuple[int, int]:
@@ -62,14 +84,20 @@ def _bernoulli_flat(total: int, p: float, rng: np.random.Generator) -> np.ndarra
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+def _prepare(
+    shape: Sequence[int], density: float, rng: object
+) -> tuple[tuple[int, int], float, np.random.Generator, int]:
+    """Checked (shape, density, generator, number of entries) of a mask to sample."""
+    shape = _shape(shape)
+    p = check_density(density, "density", allow_zero=True)
+    return shape, p, as_generator(rng, "rng"), shape[0] * shape[1]
+
+
 def bernoulli_mask(
     shape: Sequence[int], density: float, rng: np.random.Generator | int | None = None
 ) -> sp.csr_array:
     """ER mask: each of rows * cols entries kept independently with probability ``density``."""
-    shape = _shape(shape)
-    p = check_density(density, "density", allow_zero=True)
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    total = shape[0] * shape[1]
+    shape, p, rng, total = _prepare(shape, density, rng)
     flat = np.empty(0, dtype=np.int64) if p == 0.0 else _bernoulli_flat(total, p, rng)
     return mask_from_flat(flat, shape)
 
@@ -78,10 +106,7 @@ def fixed_count_mask(
     shape: Sequence[int], density: float, rng: np.random.Generator | int | None = None
 ) -> sp.csr_array:
     """Mask with exactly ``round(density * rows * cols)`` entries, uniform without replacement."""
-    shape = _shape(shape)
-    p = check_density(density, "density", allow_zero=True)
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    total = shape[0] * shape[1]
+    shape, p, rng, total = _prepare(shape, density, rng)
     count = int(round(p * total))
     if count == total:
         flat = np.arange(total, dtype=np.int64)
@@ -113,5 +138,5 @@ def er_masks(
         raise LTHInputError(
             f"densities must have one entry per layer: {len(shapes)} shapes, {len(densities)} densities"
         )
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = as_generator(rng, "rng")
     return [sample_mask(s, p, rng, kind) for s, p in zip(shapes, densities, strict=True)]

@@ -1,4 +1,4 @@
-"""Fully connected ReLU networks as plain data (THEORY section 1).
+"""Fully connected ReLU networks as plain data (docs/theory.md §1).
 
 A network of depth L maps ``x in [a, b]^d`` through ``h_l = phi(W_l h_{l-1} + b_l)`` for the
 hidden layers and ``f(x) = W_L h_{L-1} + b_L`` at the output (phi = ReLU). Weights may be
@@ -16,6 +16,8 @@ import scipy.sparse as sp
 
 from ._validate import (
     LTHInputError,
+    as_generator,
+    check_box,
     check_choice,
     check_density,
     check_finite_array,
@@ -23,17 +25,7 @@ from ._validate import (
     check_widths,
 )
 
-__all__ = ["ReLUNetwork", "random_target", "box_points", "box_corners"]
-
-
-def _check_box(box: object) -> tuple[float, float]:
-    try:
-        a, b = (float(v) for v in box)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        raise LTHInputError(f"box must be a pair (a, b) with a < b, got {box!r}") from None
-    if not (np.isfinite(a) and np.isfinite(b) and a < b):
-        raise LTHInputError(f"box must be a pair (a, b) of finite numbers with a < b, got {box!r}")
-    return a, b
+__all__ = ["ReLUNetwork", "box_corners", "box_points", "check_network", "random_target"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +72,7 @@ class ReLUNetwork:
             new_b.append(b)
         object.__setattr__(self, "weights", tuple(new_w))
         object.__setattr__(self, "biases", tuple(new_b))
-        object.__setattr__(self, "box", _check_box(self.box))
+        object.__setattr__(self, "box", check_box(self.box))
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -144,8 +136,8 @@ def random_target(
     ws = check_widths(widths)
     density = check_density(density, "density")
     check_choice(weights, "weights", ("uniform", "normal"))
-    box = _check_box(box)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    box = check_box(box)
+    rng = as_generator(seed, "seed")
     W, B = [], []
     for n_in, n_out in zip(ws[:-1], ws[1:], strict=True):
         if weights == "uniform":
@@ -171,11 +163,11 @@ def box_corners(
     """All 2^d corners of [a, b]^d, or ``max_corners`` random ones when 2^d is larger."""
     d = check_positive_int(d, "d")
     max_corners = check_positive_int(max_corners, "max_corners")
-    a, b = _check_box(box)
+    a, b = check_box(box)
     if d <= int(np.log2(max_corners)):
         bits = (np.arange(2**d)[:, None] >> np.arange(d)[None, :]) & 1
     else:
-        rng = rng or np.random.default_rng(0)
+        rng = as_generator(0 if rng is None else rng, "rng")
         bits = rng.integers(0, 2, size=(max_corners, d))
     return np.where(bits == 1, b, a).astype(np.float64)
 
@@ -190,9 +182,16 @@ def box_points(
     """``n`` uniform random points of [a, b]^d, followed by the box's corners when ``corners``."""
     d = check_positive_int(d, "d")
     n = check_positive_int(n, "n", minimum=0)
-    a, b = _check_box(box)
-    rng = rng or np.random.default_rng(0)
+    a, b = check_box(box)
+    rng = as_generator(0 if rng is None else rng, "rng")
     pts = rng.uniform(a, b, size=(n, d))
     if corners:
         pts = np.vstack([pts, box_corners(d, (a, b), rng=rng)])
     return pts
+
+
+def check_network(net: object, name: str = "target") -> ReLUNetwork:
+    """``net`` itself when it is a :class:`ReLUNetwork`; a one-line :class:`LTHInputError` otherwise."""
+    if not isinstance(net, ReLUNetwork):
+        raise LTHInputError(f"{name} must be a ReLUNetwork, got {type(net).__name__}")
+    return net

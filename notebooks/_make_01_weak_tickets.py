@@ -1,3 +1,7 @@
+"""Writes notebooks/01_weak_tickets.ipynb (run from the repository root or from notebooks/)."""
+
+from pathlib import Path
+
 import nbformat as nbf
 
 nb = nbf.v4.new_notebook()
@@ -6,7 +10,7 @@ code = nbf.v4.new_code_cell
 nb.cells = [
     md("""# Claim 1: weak tickets in random (ER) source networks
 
-Theorem W (our formulation, `proofs/weak_tickets.md`, THEORY section 3): a random ER source whose layers
+Theorem W (our formulation, `proofs/weak_tickets.md`, docs/theory.md §3): a random ER source whose layers
 hold `k` copies of every target neuron contains a subnetwork that equals the target on the box, with
 probability at least `1 - delta`, once `k` meets conditions of the form `k >= ln(...) * rho(p)` with
 `rho(p) = 1/ln(1/(1-p))`. This notebook measures the success probability of the construction over a grid
@@ -20,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 import lththeory
-import lththeory.plotting
-from lththeory.experiments import weak as weak_exp
+from lththeory.experiments.weak import EXPERIMENT as weak_exp
+from lththeory.stats import fit_power_law, frontier
 from lththeory.weak import construct, rho, sample_source, theorem_w_common_width
 
 QUICK = os.environ.get("LTH_NOTEBOOK_QUICK", "0") == "1"
@@ -47,9 +51,9 @@ Every grid point is `trials` independent sources; the success rate comes with a 
 interval in the table. The Theorem W width is the smallest common `k` meeting all conditions at `delta`."""),
     code("""widths = [int(round(2 ** (e / 2))) for e in range(2, 35, 1 if not QUICK else 3)]
 sparsities = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99] if not QUICK else [0.5, 0.9, 0.99]
-config = {"target": [4, 8, 8, 1], "method": "counts", "dense_first_layer": False,
-          "trials": 300 if not QUICK else 60, "seed": 0, "delta": 0.1}
-rows = [weak_exp.run_point({"width": k, "sparsity": s}, config) for s in sparsities for k in widths]
+config = weak_exp.make_config(target="4,8,8,1", method="counts", trials=300 if not QUICK else 60,
+                              seed=0, delta=0.1)
+rows = weak_exp.run_grid(config, sparsity=sparsities, width=widths)
 for r in rows[:3]:
     print({c: r[c] for c in ("width", "sparsity", "trials", "successes", "rate", "ci_low", "ci_high", "theory_width")})"""),
     code("""fig_path = weak_exp.plot(rows, config, FIG_DIR)[0]
@@ -63,14 +67,15 @@ and 2: the first source layer needs an edge from its input (probability `p`) *an
 (`rho(p)`), so `k_0` grows like `rho(p)/p`. Keeping the first layer dense (`dense_first_layer=True`,
 `--dense-first-layer` on the command line) isolates the `rho(p)` factor of claim 1:"""),
     code("""config_dense = dict(config, dense_first_layer=True)
-rows_dense = [weak_exp.run_point({"width": k, "sparsity": s}, config_dense) for s in sparsities for k in widths]
-front = weak_exp.frontier(rows_dense, 0.9)
-fit = lththeory.plotting.fit_power_law(np.array([rho(1 - s) for s in sparsities]),
-                                       np.array([front[s] for s in sparsities]))
+rows_dense = weak_exp.run_grid(config_dense, sparsity=sparsities, width=widths)
+front = frontier(rows_dense, 0.9)
+fit = fit_power_law(np.array([rho(1 - s) for s in sparsities]), np.array([front[s] for s in sparsities]))
 print("dense first layer:", fit.label())
 for s in sparsities:
     tw = theorem_w_common_width(target, [1.0] + [1 - s] * 3, 0.1)
     print(f"sparsity {s}: measured frontier {front[s]:.0f}, Theorem W width {tw}, ratio {tw / front[s]:.1f}")"""),
 ]
 nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-nbf.write(nb, "notebooks/01_weak_tickets.ipynb")
+here = Path(__file__).resolve().parent
+nbf.write(nb, here / "01_weak_tickets.ipynb")
+print("wrote", here / "01_weak_tickets.ipynb")

@@ -11,7 +11,7 @@ nb.cells = [
     md("""# 02 - Claim 3: strong tickets inside random (ER) source networks
 
 Our formulation of claim 3 of *Why Random Pruning Is All We Need to Start Sparse* (Gadhikar, Mukherjee,
-Burkholz, ICML 2023): see `proofs/strong_tickets.md` and THEORY section 5. A random ER source whose
+Burkholz, ICML 2023): see `proofs/strong_tickets.md` and docs/theory.md §5. A random ER source whose
 weights and biases are iid U[-1, 1] contains a subnetwork that approximates the target within `eps` in
 sup norm on the box **without changing any weight**: the depth L+1 construction (univariate first
 layer, `phi(x) - phi(-x)` split, random subset sums over surviving weights, constant neurons for
@@ -33,8 +33,9 @@ import numpy as np
 from IPython.display import Image, display
 
 from lththeory import random_target
-from lththeory.experiments import strong as strong_exp
-from lththeory.experiments import subset_sum as lueker_exp
+from lththeory.experiments.strong import EXPERIMENT as strong_exp
+from lththeory.experiments.subset_sum import EXPERIMENT as lueker_exp
+from lththeory.stats import frontier, frontier_fit
 from lththeory.strong import (
     construct,
     construct_pensia,
@@ -88,23 +89,22 @@ for p in (0.9, 0.5, 0.3):
           f"pensia {theorem_s_common_width(target, p, eps, construction='pensia')}")"""),
     md("""## The phase diagram and the error
 
-Every grid point is `trials` independent sources (the sweep adapter's `run_point`, as in
+Every grid point is `trials` independent sources (the sweep experiment's `run_grid`, as in
 `python -m lththeory.sweep width sparsity --experiment strong`); rates come with 95 % Clopper-Pearson
 intervals. White: Theorem S's common width; red: the measured frontier and its fit against rho(p)."""),
     code("""widths = [32, 128, 512] if QUICK else [16, 32, 64, 128, 256, 512, 1024]
 sparsities = [0.3, 0.5] if QUICK else [0.1, 0.3, 0.5, 0.7]
-config = {"target": [2, 4, 1], "eps": 0.01, "method": "univariate", "weights": "uniform",
-          "points": 128 if QUICK else 512, "dense_first_layer": False,
-          "trials": 4 if QUICK else 20, "seed": 0, "delta": 0.1}
-rows = [strong_exp.run_point({"width": k, "sparsity": s}, config) for s in sparsities for k in widths]
+config = strong_exp.make_config(target="2,4,1", eps=0.01, construction="univariate",
+                                points=128 if QUICK else 512, trials=4 if QUICK else 20, seed=0)
+rows = strong_exp.run_grid(config, sparsity=sparsities, width=widths)
 for r in rows:
     print(f"k={r['width']:5d} sparsity={r['sparsity']:.1f}: rate {r['rate']:.2f} "
           f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}], median error {r['median_error']:.1e}, "
           f"theory width {r['theory_width']}")
 phase = strong_exp.plot_phase(rows, config, FIG / "strong_phase.png")
 err = strong_exp.plot_error(rows, config, FIG / "strong_error.png")
-front = strong_exp.frontier(rows, 1 - config["delta"])
-fit = strong_exp.frontier_fit(rows, 1 - config["delta"])
+front = frontier(rows, 1 - config["delta"])
+fit = frontier_fit(rows, 1 - config["delta"])
 print("measured frontier (rate >= 0.9):", {s: round(k, 1) for s, k in front.items()})
 if fit is not None:
     print(f"frontier ~ c rho(p)^b: b = {fit.slope:.2f} [{fit.slope_low:.2f}, {fit.slope_high:.2f}]")
@@ -122,8 +122,8 @@ error over all z) and fit `C` (as `python -m lththeory.sweep n eps --experiment 
 epss = [0.1, 0.01] if QUICK else [0.1, 0.01, 0.001]
 fits = {}
 for dist in ("uniform", "product"):
-    lconf = {"distribution": dist, "trials": 50 if QUICK else 200, "seed": 0, "delta": 0.1}
-    lrows = [lueker_exp.run_point({"n": n, "eps": e}, lconf) for e in epss for n in ns]
+    lconf = lueker_exp.make_config(distribution=dist, trials=50 if QUICK else 200, seed=0)
+    lrows = lueker_exp.run_grid(lconf, eps=epss, n=ns)
     f = fits[dist] = lueker_exp.fit(lrows, lconf)
     need = ", ".join(f"eps {e:g}: n = {n}" for e, n in zip(f.eps, f.n_required))
     print(f"{dist}: smallest n with success >= 0.9: {need}; C = {f.C:.2f} [{f.ci_low:.2f}, {f.ci_high:.2f}]")

@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 from scipy.stats import binom
 
-from lththeory import _proofcheck
+from lththeory import proofcheck
 
 # ---------------------------------------------------------------------------
 # (a) Chernoff consequence: N p2 <= (1 - eta) n  =>  P(Bin(N, p2) >= n) <= exp(-n h(eta)) <= exp(-n eta^2/2)
@@ -285,8 +285,8 @@ CHECKS: list[Callable[[], str]] = [
 
 def run_checks() -> list[str]:
     """Run every check; return one line per check, starting with "ok" or "FAIL"."""
-    return _proofcheck.run_checks(CHECKS)
+    return proofcheck.run_checks(CHECKS)
 
 
 if __name__ == "__main__":
-    sys.exit(_proofcheck.main(CHECKS))
+    sys.exit(proofcheck.main(CHECKS))

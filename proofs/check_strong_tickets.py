@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 from scipy.stats import binom
 
-from lththeory import _proofcheck
+from lththeory import proofcheck
 
 
 def _zero(expr: sp.Expr) -> bool:
@@ -291,8 +291,8 @@ CHECKS: list[Callable[[], str]] = [
 
 def run_checks() -> list[str]:
     """Run every check; return one line per check, starting with "ok" or "FAIL"."""
-    return _proofcheck.run_checks(CHECKS)
+    return proofcheck.run_checks(CHECKS)
 
 
 if __name__ == "__main__":
-    sys.exit(_proofcheck.main(CHECKS))
+    sys.exit(proofcheck.main(CHECKS))

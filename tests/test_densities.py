@@ -1,4 +1,4 @@
-"""Layer-wise density schemes (THEORY section 2): budget, saturation, proportions, CLI."""
+"""Layer-wise density schemes (docs/theory.md §2): budget, saturation, proportions, CLI."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from lththeory.densities import (
     SCHEMES,
     density_table,
     layer_densities,
-    main,
     pyramidal_ratio,
     realised_density,
 )
+from lththeory.densities.__main__ import main
 
 REF_SHAPES = [(784, 1000), (1000, 1000), (1000, 10)]
 

@@ -1,4 +1,4 @@
-"""Theorem LB (THEORY section 4): targets, the exact decision, closed form and bounds, sweep, proofs.
+"""Theorem LB (docs/theory.md §4): targets, the exact decision, closed form and bounds, sweep, proofs.
 
 Correctness three ways: the explicit ticket is evaluated against f_T; the decision is compared with a
 brute-force Hall check and the rate with the closed form; hypothesis draws random targets and masks.
@@ -346,7 +346,7 @@ def test_sweep_hard_instance(tmp_path, capsys):
     )
     assert rc == 0
     rows = read_csv(out / "results.csv")
-    assert list(rows[0].keys()) == lbx.COLUMNS
+    assert list(rows[0].keys()) == lbx.EXPERIMENT.columns
     for c in (
         "experiment",
         "width",
@@ -428,7 +428,7 @@ def test_proof_checks_pass():
 
 
 def test_two_hidden_exploration():
-    from lththeory.two_hidden import smallest_working_width, two_hidden_scaling
+    from lththeory.lower_bound.two_hidden import smallest_working_width, two_hidden_scaling
 
     t = hard_instance(8, seed=0)
     pt = smallest_working_width(t, 0.7, trials=100)

@@ -1,4 +1,4 @@
-"""Theorem S (strong tickets, THEORY section 5): the constructions checked three ways.
+"""Theorem S (strong tickets, docs/theory.md §5): the constructions checked three ways.
 
 1. Explicit construction verified on inputs: the ticket's mask lies inside the ER mask, its weights
    and biases are the source's own, and |f_P - f_T| <= eps on fresh random points and the corners.
@@ -25,7 +25,6 @@ from scipy import stats
 from lththeory import LTHInputError, ReLUNetwork, random_target
 from lththeory.strong import (
     MAX_BLOCK_ENTRIES,
-    _conditions,  # the predicate behind theorem_s_common_width
     candidate_sets,
     construct,
     construct_pensia,
@@ -41,6 +40,7 @@ from lththeory.strong import (
     theorem_s_failure_bound,
     theorem_s_widths,
 )
+from lththeory.strong.theory import conditions_hold as _conditions  # behind the common width
 
 ALPHA = 1e-3
 

@@ -1,4 +1,4 @@
-"""Random subset sum (THEORY section 5): exact solvers against oracles, Lueker's worst error."""
+"""Random subset sum (docs/theory.md §5.1): exact solvers against oracles, Lueker's worst error."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from lththeory import LTHInputError
 from lththeory import subset_sum as ss
+from lththeory.subset_sum._hash import solve_hash
+from lththeory.subset_sum._kernels import bits, solve_mitm
 
 ATOL = 1e-12  # float sums added in different orders differ by a few ulps (|values| <= 2, n <= 30)
 
@@ -43,7 +45,7 @@ def test_solve_equals_brute_force(vals, zs):
 def test_meet_in_the_middle_equals_brute_force(vals, zs):
     # solve() enumerates directly for n <= 12; exercise the bucket-table path at every small n
     a, z = np.array(vals), np.array(zs)
-    subsets, sums = ss._solve_mitm(a, z)
+    subsets, sums = solve_mitm(a, z)
     np.testing.assert_allclose(subsets.astype(float) @ a, sums, rtol=0, atol=ATOL)
     oracle = ss.solve_brute_force(a, z)
     np.testing.assert_allclose(np.abs(z - sums), oracle.errors, rtol=0, atol=ATOL)
@@ -85,13 +87,13 @@ def test_larger_instances_two_independent_exact_paths():
 def test_hash_join_equals_brute_force(vals, z):
     # the hash-filtered join either certifies the exact optimum or declines (None); never a wrong answer
     a = np.array(vals)
-    hit = ss._solve_hash(a, z)
+    hit = solve_hash(a, z)
     if hit is not None:
         m1 = a.size // 2
         left, right, ls, rs = hit
-        assert ls == pytest.approx(ss._bits(np.int64(left), m1).astype(float) @ a[:m1], abs=ATOL)
+        assert ls == pytest.approx(bits(np.int64(left), m1).astype(float) @ a[:m1], abs=ATOL)
         assert rs == pytest.approx(
-            ss._bits(np.int64(right), a.size - m1).astype(float) @ a[m1:], abs=ATOL
+            bits(np.int64(right), a.size - m1).astype(float) @ a[m1:], abs=ATOL
         )
         assert abs(abs(z - ls - rs) - ss.solve_brute_force(a, z).errors[0]) <= ATOL
     res = ss.solve(a, z)  # hash join or, where it declines, the sorted solver
@@ -107,15 +109,15 @@ def test_hash_join_random_instances(distribution):
         for _ in range(4):
             a = ss.sample_values(n, distribution, rng)
             z = float(rng.uniform(-1, 1))
-            hit = ss._solve_hash(a, z)
+            hit = solve_hash(a, z)
             assert hit is not None
             oracle = ss.solve_brute_force(a, z).errors[0]
             assert abs(abs(z - hit[2] - hit[3]) - oracle) <= ATOL
     for n in (29, 30, 31):  # against the sorted meet in the middle (independent exact path)
         for z in (-0.9, 0.0, 0.37, 3.0, -6.5):
             a = ss.sample_values(n, distribution, rng)
-            hit = ss._solve_hash(a, z)
-            _, sums = ss._solve_mitm(a, np.array([z]))
+            hit = solve_hash(a, z)
+            _, sums = solve_mitm(a, np.array([z]))
             ref = abs(z - sums[0])
             if hit is None:  # allowed far in the tails only
                 assert abs(z) > 2
@@ -125,15 +127,15 @@ def test_hash_join_random_instances(distribution):
 
 def test_hash_join_declines_degenerate_inputs_and_tags_wrap():
     # lattice-valued or all-zero candidates: no certificate, solve() falls back and stays exact
-    assert ss._solve_hash(np.zeros(20), 0.3) is None
-    assert ss._solve_hash(np.ones(20), 7.4) is None
+    assert solve_hash(np.zeros(20), 0.3) is None
+    assert solve_hash(np.ones(20), 7.4) is None
     assert ss.solve(np.r_[np.ones(10), np.full(10, 0.5)], 3.3).errors[0] == pytest.approx(0.2)
     rng = np.random.default_rng(5)
     a = rng.uniform(-1, 1, 30) * 1e-150  # tiny or huge scales: certified or declined, never wrong
     for scale in (1e-150, 1.0, 1e150):
         b = a / 1e-150 * scale
         res = ss.solve(b, [0.1 * scale, -2.0 * scale, 40.0 * scale])
-        ref = ss._solve_mitm(b, res.targets)[1]
+        ref = solve_mitm(b, res.targets)[1]
         np.testing.assert_allclose(
             res.errors, np.abs(res.targets - ref), rtol=0, atol=1e-12 * scale
         )
@@ -141,8 +143,8 @@ def test_hash_join_declines_degenerate_inputs_and_tags_wrap():
     for _ in range(300):
         a = rng.uniform(-1, 1, 16)
         z = float(rng.uniform(-1, 1))
-        hit = ss._solve_hash(a, z)
-        _, sums = ss._solve_mitm(a, np.array([z]))
+        hit = solve_hash(a, z)
+        _, sums = solve_mitm(a, np.array([z]))
         assert hit is not None and abs(abs(z - hit[2] - hit[3]) - abs(z - sums[0])) <= ATOL
 
 
@@ -152,7 +154,7 @@ def test_hash_join_n36_and_several_targets():
     z = np.array([0.2, -0.75, 1.5])  # three targets: the hash join, one target at a time
     res = ss.solve(a, z)
     _check_consistent(res, a)
-    _, sums = ss._solve_mitm(a, z)
+    _, sums = solve_mitm(a, z)
     np.testing.assert_allclose(res.errors, np.abs(z - sums), rtol=0, atol=ATOL)
 
 

@@ -12,6 +12,7 @@ import pytest
 from lththeory import sweep
 from lththeory.experiments import strong as strong_exp
 from lththeory.experiments import subset_sum as ss_exp
+from lththeory.registry import EXPERIMENTS
 
 WEAK_COLUMNS = (
     "experiment,width,sparsity,trials,successes,rate,ci_low,ci_high,theory_width,seed,density,"
@@ -89,7 +90,7 @@ def test_strong_sweep_is_deterministic_and_resumes(tmp_path):
 
 
 def test_strong_defaults_are_the_documented_ones():
-    p = sweep.build_parser(strong_exp)
+    p = sweep.build_parser(strong_exp.EXPERIMENT)
     args = p.parse_args(["width", "sparsity"])
     assert args.trials == "20" and args.eps == "0.01" and args.target == "2,4,1"
 
@@ -155,5 +156,5 @@ def test_command_line_exit_status(tmp_path):
 
 
 def test_experiments_are_discovered():
-    assert "strong" in sweep.EXPERIMENTS and "subset-sum" in sweep.EXPERIMENTS
-    assert ss_exp.NAME == "subset-sum" and strong_exp.NAME == "strong"
+    assert "strong" in EXPERIMENTS and "subset-sum" in EXPERIMENTS
+    assert ss_exp.EXPERIMENT.name == "subset-sum" and strong_exp.EXPERIMENT.name == "strong"

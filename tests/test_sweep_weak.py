@@ -50,7 +50,7 @@ def test_same_seed_same_csv_for_any_jobs(tmp_path):
 
 def test_interrupt_keeps_finished_rows_and_resume_finishes(tmp_path, monkeypatch):
     out = tmp_path / "int"
-    real = weak_exp.run_point
+    real = weak_exp.EXPERIMENT.run_point
     calls = {"n": 0}
 
     def flaky(point, config):
@@ -59,13 +59,13 @@ def test_interrupt_keeps_finished_rows_and_resume_finishes(tmp_path, monkeypatch
             raise KeyboardInterrupt
         return real(point, config)
 
-    monkeypatch.setattr(weak_exp, "run_point", flaky)
+    monkeypatch.setattr(weak_exp.EXPERIMENT, "run_point", flaky)
     assert sweep.main(TINY + ["--out", str(out)]) == 130
     rows = sweep.read_csv(out / "results.csv")
     assert len(rows) == 2
     assert json.loads((out / "meta.json").read_text())["status"] == "interrupted"
     assert not list(out.glob(".*tmp"))  # no half-written file left behind
-    monkeypatch.setattr(weak_exp, "run_point", real)
+    monkeypatch.setattr(weak_exp.EXPERIMENT, "run_point", real)
     calls["n"] = 0
     assert sweep.main(TINY + ["--out", str(out), "--resume"]) == 0
     full = sweep.read_csv(out / "results.csv")

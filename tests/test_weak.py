@@ -32,7 +32,7 @@ ALPHA = 1e-3  # per-test false-positive rate of the statistical tests
 
 
 def brute_force_validity(target: ReLUNetwork, source) -> list[np.ndarray]:
-    """Validity by plain loops over dense masks: an independent implementation of THEORY section 3."""
+    """Validity by plain loops over dense masks: an independent implementation of docs/theory.md §3."""
     sup = target.supports()
     masks = [m.toarray() for m in source.masks]
     bs = source.block_sizes
@@ -202,7 +202,7 @@ def test_theory_widths_are_smallest_admissible(widths, p, first_dense, delta):
 
 
 def test_bound_holds_at_theory_width():
-    """(a) of THEORY section 6: at the theorem's width the failure rate is at most delta."""
+    """docs/theory.md §6.3: at the theorem's width the failure rate is at most delta."""
     target = random_target((4, 8, 8, 1), seed=0)
     for p in (0.5, 0.1):
         k = theorem_w_common_width(target, p, 0.1)

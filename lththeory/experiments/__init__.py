@@ -1,12 +1,15 @@
-"""Sweep adapters: one module per experiment, each exposing the interface used by
-:mod:`lththeory.sweep`:
+"""Sweep experiments, one module per experiment, each registering an instance of its
+:class:`~lththeory.experiments.base.Experiment` in ``lththeory.registry.EXPERIMENTS``:
 
-``NAME``, ``AXES`` (name -> :class:`lththeory.sweep.Axis`), ``COLUMNS``,
-``add_arguments(parser)``, ``configure(args, common) -> dict`` (validated, JSON-serialisable),
-optionally ``check_grid(points, config)`` and ``DEFAULT_TRIALS``,
-``run_point(point, config) -> dict`` (one CSV row), ``plot(rows, config, outdir) -> list[str]``,
-``summarize(rows, config, outdir, figures, wall_time_s) -> str``.
+* ``weak`` (:mod:`.weak`): Theorem W's construction against its bound (docs/theory.md §3.5);
+* ``strong`` (:mod:`.strong`): certified strong tickets against Theorem S (§5.6);
+* ``lower-bound`` (:mod:`.lower_bound`): the exact one-hidden-layer decision against Theorem LB (§4.5);
+* ``subset-sum`` (:mod:`.subset_sum`): the Lueker experiment (§5.1).
 
-``--resume`` matches earlier rows to grid points by the axis values (parsed with ``AXES[name].parse``)
-and reads every other cell back with :func:`lththeory.sweep.parse_value`.
+A new experiment is a new module here plus its import below (CONTRIBUTING.md).
 """
+
+from ..registry import EXPERIMENTS
+from . import lower_bound, strong, subset_sum, weak  # noqa: F401  (registration)
+
+__all__ = ["EXPERIMENTS"]

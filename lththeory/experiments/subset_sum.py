@@ -1,4 +1,4 @@
-"""Sweep adapter for the Lueker experiment (random subset sum; THEORY sections 5 and 6).
+"""Sweep experiment for the Lueker experiment (random subset sum; docs/theory.md §5.1, §6).
 
 Axes: ``n`` (number of iid candidates, 1..24) and ``eps``. A trial draws n values (``--distribution
 uniform``: U[-1, 1]; ``product``: products of two U[-1, 1]) and succeeds when the worst error over
@@ -13,13 +13,22 @@ sweep's eps values, trials, delta and seed (n scanned over 1..24, beyond the gri
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .._validate import LTHInputError, check_choice, check_positive_int, check_positive_real
+from .._io import write_text_atomic
+from .._validate import (
+    LTHInputError,
+    as_number,
+    check_choice,
+    check_positive_int,
+    check_positive_real,
+)
 from ..plotting import plt, save_figure
 from ..stats import proportion
 from ..subset_sum import (
@@ -29,9 +38,9 @@ from ..subset_sum import (
     fit_lueker_constant,
     lueker_worst_errors,
 )
-from ..sweep import Axis
+from .base import Axis, Experiment, measured, register
 
-NAME = "subset-sum"
+__all__ = ["EXPERIMENT", "SubsetSumExperiment"]
 
 
 def _parse_n(text: str) -> int:
@@ -44,80 +53,16 @@ def _parse_n(text: str) -> int:
 
 
 def _parse_eps(text: str) -> float:
-    e = check_positive_real(_number(text), "eps")
+    e = check_positive_real(as_number(text), "eps")
     if e >= 1.0:
         raise LTHInputError(f"eps must be in (0, 1), got {text}")
     return e
-
-
-def _number(text: object) -> object:
-    try:
-        return float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return text
-
-
-AXES = {
-    "n": Axis(
-        parse=_parse_n,
-        default="4,6,8,10,12,14,16,18,20",
-        fixed="16",
-        help=f"number of candidates n in [1, {MAX_LUEKER_N}] (comma-separated list)",
-    ),
-    "eps": Axis(
-        parse=_parse_eps,
-        default="0.1,0.01,0.001",
-        fixed="0.01",
-        help="precision eps in (0, 1) (comma-separated list)",
-    ),
-}
-
-COLUMNS = [
-    "experiment",
-    "n",
-    "eps",
-    "distribution",
-    "trials",
-    "successes",
-    "rate",
-    "ci_low",
-    "ci_high",
-    "seed",
-]
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--distribution", default="uniform", help="candidates: uniform U[-1,1] or product of two"
-    )
-
-
-def configure(args: argparse.Namespace, common: dict) -> dict:
-    return {"distribution": check_choice(args.distribution, "--distribution", DISTRIBUTIONS)}
 
 
 @lru_cache(maxsize=64)
 def _worst(n: int, distribution: str, trials: int, seed: int) -> np.ndarray:
     """The worst errors of the trials of size n (shared by every eps of the grid)."""
     return lueker_worst_errors(n, distribution, trials, seed)
-
-
-def run_point(point: dict, config: dict) -> dict:
-    n, eps = int(point["n"]), float(point["eps"])
-    w = _worst(n, config["distribution"], config["trials"], config["seed"])
-    prop = proportion(int((w <= eps).sum()), w.size)
-    return {
-        "experiment": NAME,
-        "n": n,
-        "eps": eps,
-        "distribution": config["distribution"],
-        "trials": prop.trials,
-        "successes": prop.successes,
-        "rate": prop.rate,
-        "ci_low": prop.ci_low,
-        "ci_high": prop.ci_high,
-        "seed": config["seed"],
-    }
 
 
 @lru_cache(maxsize=8)
@@ -127,66 +72,8 @@ def _fit_cached(
     return fit_lueker_constant(eps, distribution, trials, delta, seed, n_max)
 
 
-def fit(rows: list[dict], config: dict) -> LuekerFit:
-    """Lueker's C for the sweep's eps values: per eps the smallest n reaching success 1 - delta,
-    scanned over n = 1..24 on the same draws as the grid (so it does not depend on the grid's n),
-    then :func:`lththeory.subset_sum.fit_lueker_constant`'s fit through the origin and t-interval."""
-    eps = tuple(sorted({r["eps"] for r in rows}, reverse=True))
-    return _fit_cached(
-        eps, config["distribution"], config["trials"], config["delta"], config["seed"], MAX_LUEKER_N
-    )
-
-
-def plot_lueker(rows: list[dict], config: dict, path: Path | str) -> str:
-    """Success rate against n, one line per eps, with Clopper-Pearson intervals and the fitted
-    n = C log2(1/eps) marked for each eps."""
-    f = fit(rows, config)
-    eps_list = sorted({r["eps"] for r in rows}, reverse=True)
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    colors = plt.cm.viridis(np.linspace(0, 0.9, max(len(eps_list), 1)))
-    for e, c in zip(eps_list, colors, strict=False):
-        rs = sorted((r for r in rows if r["eps"] == e), key=lambda r: r["n"])
-        x = np.array([r["n"] for r in rs])
-        y = np.array([r["rate"] for r in rs])
-        lo = y - np.array([r["ci_low"] for r in rs])
-        hi = np.array([r["ci_high"] for r in rs]) - y
-        ax.errorbar(x, y, yerr=[lo, hi], fmt="o-", color=c, capsize=3, label=f"eps = {e:g}")
-        if math.isfinite(f.C):
-            ax.axvline(f.C * math.log2(1 / e), color=c, ls=":", lw=1)
-    ax.axhline(
-        1 - config["delta"],
-        color="gray",
-        ls="--",
-        lw=1,
-        label=f"1 - delta = {1 - config['delta']:g}",
-    )
-    ax.set_xlabel("number of candidates n")
-    ax.set_ylabel("P(every z in [-1, 1] within eps)")
-    title = f"Random subset sum ({config['distribution']}), {rows[0]['trials']} trials/point"
-    if math.isfinite(f.C):
-        title += (
-            f"\nfit n = C log2(1/eps): C = {f.C:.2f} [{f.ci_low:.2f}, {f.ci_high:.2f}] (dotted)"
-        )
-    ax.set_title(title, fontsize=10)
-    ax.set_ylim(-0.03, 1.03)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return save_figure(fig, path)
-
-
-def plot(rows: list[dict], config: dict, outdir: Path) -> list[str]:
-    if not rows:
-        return []
-    _write_fit(fit(rows, config), Path(outdir) / "fit.json")
-    return [plot_lueker(rows, config, Path(outdir) / "lueker.png")]
-
-
 def _write_fit(f: LuekerFit, path: Path) -> None:
     """Save the fitted constant next to results.csv (fit.json, written atomically)."""
-    import dataclasses
-    import json
-
-    from ..sweep import _write_text_atomic
 
     def clean(v):
         if isinstance(v, float) and not math.isfinite(v):
@@ -199,30 +86,147 @@ def _write_fit(f: LuekerFit, path: Path) -> None:
     data["model"] = (
         "n = C log2(1/eps) (through the origin); affine: n = slope_affine log2(1/eps) + intercept"
     )
-    _write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
-def summarize(rows: list[dict], config: dict, outdir: Path, figures: list[str], wall: float) -> str:
-    f = fit(rows, config)
-    parts = [
-        f"Lueker sweep ({config['distribution']}, {len(rows)} grid points x {config['trials']} trials, "
-        f"seed {config['seed']}, {wall:.1f} s): wrote {Path(outdir) / 'results.csv'}, meta.json and "
-        f"{', '.join(Path(p).name for p in figures)}.",
+class SubsetSumExperiment(Experiment):
+    """``--experiment subset-sum``: P(every z in [-1, 1] within eps) for n random candidates."""
+
+    name = "subset-sum"
+    figures = {"lueker.png": "plot_lueker"}
+    axes = {
+        "n": Axis(
+            parse=_parse_n,
+            default="4,6,8,10,12,14,16,18,20",
+            fixed="16",
+            help=f"number of candidates n in [1, {MAX_LUEKER_N}] (comma-separated list)",
+        ),
+        "eps": Axis(
+            parse=_parse_eps,
+            default="0.1,0.01,0.001",
+            fixed="0.01",
+            help="precision eps in (0, 1) (comma-separated list)",
+        ),
+    }
+    columns = [
+        "experiment",
+        "n",
+        "eps",
+        "distribution",
+        "trials",
+        "successes",
+        "rate",
+        "ci_low",
+        "ci_high",
+        "seed",
     ]
-    need = ", ".join(
-        f"eps {e:g}: n = {n}" if n > 0 else f"eps {e:g}: not reached by n = {MAX_LUEKER_N}"
-        for e, n in zip(f.eps, f.n_required, strict=True)
-    )
-    parts.append(
-        f"Smallest n with success >= {1 - f.delta:g} (same draws, n = 1..{MAX_LUEKER_N}): {need}."
-    )
-    if math.isfinite(f.C):
-        ci = (
-            f" [{f.ci_low:.2f}, {f.ci_high:.2f}] ({round(100 * f.confidence)}% t-interval)"
-            if math.isfinite(f.ci_low)
-            else " (one eps: no interval)"
+
+    def add_arguments(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--distribution",
+            default="uniform",
+            help="candidates: uniform U[-1,1] or product of two",
         )
-        parts.append(f"Fitted constant: n = C log2(1/eps) with C = {f.C:.2f}{ci}.")
-    else:
-        parts.append("No eps reached the success level: no fitted constant.")
-    return " ".join(parts)
+
+    def configure(self, args: argparse.Namespace, common: dict) -> dict:
+        return {"distribution": check_choice(args.distribution, "--distribution", DISTRIBUTIONS)}
+
+    def run_point(self, point: dict, config: dict) -> dict:
+        n, eps = int(point["n"]), float(point["eps"])
+        w = _worst(n, config["distribution"], config["trials"], config["seed"])
+        prop = proportion(int((w <= eps).sum()), w.size)
+        return {
+            "experiment": self.name,
+            "n": n,
+            "eps": eps,
+            "distribution": config["distribution"],
+            **measured(prop),
+            "seed": config["seed"],
+        }
+
+    def fit(self, rows: list[dict], config: dict) -> LuekerFit:
+        """Lueker's C for the sweep's eps values: per eps the smallest n reaching success
+        1 - delta, scanned over n = 1..24 on the same draws as the grid (so it does not depend on
+        the grid's n), then :func:`lththeory.subset_sum.fit_lueker_constant`'s fit through the
+        origin and t-interval."""
+        eps = tuple(sorted({r["eps"] for r in rows}, reverse=True))
+        return _fit_cached(
+            eps,
+            config["distribution"],
+            config["trials"],
+            config["delta"],
+            config["seed"],
+            MAX_LUEKER_N,
+        )
+
+    def plot_lueker(self, rows: list[dict], config: dict, path: Path | str) -> str:
+        """Success rate against n, one line per eps, with Clopper-Pearson intervals and the fitted
+        n = C log2(1/eps) marked for each eps."""
+        f = self.fit(rows, config)
+        eps_list = sorted({r["eps"] for r in rows}, reverse=True)
+        fig, ax = plt.subplots(figsize=(7.5, 5))
+        colors = plt.cm.viridis(np.linspace(0, 0.9, max(len(eps_list), 1)))
+        for e, c in zip(eps_list, colors, strict=False):
+            rs = sorted((r for r in rows if r["eps"] == e), key=lambda r: r["n"])
+            x = np.array([r["n"] for r in rs])
+            y = np.array([r["rate"] for r in rs])
+            lo = y - np.array([r["ci_low"] for r in rs])
+            hi = np.array([r["ci_high"] for r in rs]) - y
+            ax.errorbar(x, y, yerr=[lo, hi], fmt="o-", color=c, capsize=3, label=f"eps = {e:g}")
+            if math.isfinite(f.C):
+                ax.axvline(f.C * math.log2(1 / e), color=c, ls=":", lw=1)
+        ax.axhline(
+            1 - config["delta"],
+            color="gray",
+            ls="--",
+            lw=1,
+            label=f"1 - delta = {1 - config['delta']:g}",
+        )
+        ax.set_xlabel("number of candidates n")
+        ax.set_ylabel("P(every z in [-1, 1] within eps)")
+        title = f"Random subset sum ({config['distribution']}), {rows[0]['trials']} trials/point"
+        if math.isfinite(f.C):
+            title += (
+                f"\nfit n = C log2(1/eps): C = {f.C:.2f} [{f.ci_low:.2f}, {f.ci_high:.2f}] (dotted)"
+            )
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(-0.03, 1.03)
+        ax.legend(fontsize=8, loc="lower right")
+        fig.tight_layout()
+        return save_figure(fig, path)
+
+    def plot(self, rows: list[dict], config: dict, outdir: Path) -> list[str]:
+        """fit.json (the fitted constant) and lueker.png."""
+        if rows:
+            _write_fit(self.fit(rows, config), Path(outdir) / "fit.json")
+        return super().plot(rows, config, outdir)
+
+    def summarize(
+        self, rows: list[dict], config: dict, outdir: Path, figures: list[str], wall: float
+    ) -> str:
+        f = self.fit(rows, config)
+        parts = [
+            self.opening(
+                f"Lueker sweep ({config['distribution']}", rows, config, outdir, figures, wall
+            )
+        ]
+        need = ", ".join(
+            f"eps {e:g}: n = {n}" if n > 0 else f"eps {e:g}: not reached by n = {MAX_LUEKER_N}"
+            for e, n in zip(f.eps, f.n_required, strict=True)
+        )
+        parts.append(
+            f"Smallest n with success >= {1 - f.delta:g} (same draws, n = 1..{MAX_LUEKER_N}): {need}."
+        )
+        if math.isfinite(f.C):
+            ci = (
+                f" [{f.ci_low:.2f}, {f.ci_high:.2f}] ({round(100 * f.confidence)}% t-interval)"
+                if math.isfinite(f.ci_low)
+                else " (one eps: no interval)"
+            )
+            parts.append(f"Fitted constant: n = C log2(1/eps) with C = {f.C:.2f}{ci}.")
+        else:
+            parts.append("No eps reached the success level: no fitted constant.")
+        return " ".join(parts)
+
+
+EXPERIMENT = register(SubsetSumExperiment())

@@ -1,4 +1,4 @@
-"""Layer-wise densities for a global density budget (THEORY section 2).
+"""Layer-wise densities for a global density budget (docs/theory.md §2).
 
 For layers with m_l weights (M = sum m_l) and a global density D in (0, 1], a *scheme* assigns each
 layer a density p_l (fraction of its weights kept) so that sum_l p_l m_l = D M:
@@ -14,27 +14,25 @@ c once over all layers and then clamps each p_l at 1 without redistributing, so 
 density falls short of D (784-1000-1000-10 at D = 0.5: ERK 0.40, balanced 0.34). Always report
 :func:`realised_density`.
 
-Command line::
+Command line (:mod:`lththeory.densities.__main__`)::
 
     python -m lththeory.densities --scheme balanced --density 0.1 784x300 300x100 100x10
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
 
-from ._validate import (
+from .._validate import (
     LTHInputError,
+    as_list,
     check_choice,
     check_density,
     check_positive_int,
-    check_sparsity,
 )
 
 __all__ = [
@@ -42,7 +40,6 @@ __all__ = [
     "DensityTable",
     "density_table",
     "layer_densities",
-    "main",
     "pyramidal_ratio",
     "realised_density",
 ]
@@ -55,14 +52,7 @@ SCHEMES: tuple[str, ...] = ("uniform", "erk", "balanced", "pyramidal")
 
 def _check_shapes(shapes: object, name: str = "shapes") -> tuple[tuple[int, ...], ...]:
     """A non-empty sequence of 2-D (out, in) or 4-D (out, in, kh, kw) weight-tensor shapes."""
-    if isinstance(shapes, (str, bytes)):
-        raise LTHInputError(f"{name} must be a sequence of weight-tensor shapes, got {shapes!r}")
-    try:
-        items = list(shapes)  # type: ignore[call-overload]
-    except TypeError:
-        raise LTHInputError(
-            f"{name} must be a sequence of weight-tensor shapes, got {shapes!r}"
-        ) from None
+    items = as_list(shapes, name, "weight-tensor shapes")
     if not items:
         raise LTHInputError(f"{name} must list at least one weight-tensor shape, got 0")
     out = []
@@ -121,8 +111,7 @@ def _solve_scaled(g: np.ndarray, m: np.ndarray, density: float, exact: bool) -> 
 
 
 def pyramidal_ratio(shapes: Sequence[Sequence[int]], density: float) -> float:
-    """The ratio r in (0, 1] of the pyramidal scheme: the root of sum_l m_l r^l = D M (THEORY
-    section 2). The left side increases strictly in r, so the root is bracketed on [0, 1]
+    """The ratio r in (0, 1] of the pyramidal scheme: the root of sum_l m_l r^l = D M (docs/theory.md §2). The left side increases strictly in r, so the root is bracketed on [0, 1]
     (Brent's method, never polynomial roots)."""
     shp = _check_shapes(shapes)
     d = check_density(density)
@@ -144,7 +133,7 @@ def _pyramidal_ratio(m: np.ndarray, density: float) -> float:
 def layer_densities(
     shapes: Sequence[Sequence[int]], density: float, scheme: str, exact: bool = True
 ) -> np.ndarray:
-    """Per-layer densities p_l for the global density D = ``density`` (THEORY section 2).
+    """Per-layer densities p_l for the global density D = ``density`` (docs/theory.md §2).
 
     uniform p_l = D; ERK p_l = c * sum(dims) / prod(dims); balanced p_l = c / m_l; pyramidal
     p_l = r^l with sum_l m_l r^l = D M. With ``exact`` (default) layers that would exceed
@@ -174,7 +163,7 @@ def layer_densities(
 
 
 def realised_density(shapes: Sequence[Sequence[int]], densities: Sequence[float]) -> float:
-    """The global density actually realised: sum_l p_l m_l / sum_l m_l (THEORY section 2)."""
+    """The global density actually realised: sum_l p_l m_l / sum_l m_l (docs/theory.md §2)."""
     shp = _check_shapes(shapes)
     p = _check_layer_densities(densities, len(shp))
     m = _weight_counts(shp)
@@ -182,14 +171,7 @@ def realised_density(shapes: Sequence[Sequence[int]], densities: Sequence[float]
 
 
 def _check_layer_densities(densities: object, n_layers: int) -> np.ndarray:
-    if isinstance(densities, (str, bytes)):
-        raise LTHInputError(f"densities must be a sequence of numbers in [0, 1], got {densities!r}")
-    try:
-        items = list(densities)  # type: ignore[call-overload]
-    except TypeError:
-        raise LTHInputError(
-            f"densities must be a sequence of numbers in [0, 1], got {densities!r}"
-        ) from None
+    items = as_list(densities, "densities", "numbers in [0, 1]")
     if len(items) != n_layers:
         raise LTHInputError(
             f"densities must have one entry per layer: {n_layers} shapes, {len(items)} densities"
@@ -204,7 +186,7 @@ def _check_layer_densities(densities: object, n_layers: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class DensityTable:
-    """Per-layer allocation of a global density budget (THEORY section 2).
+    """Per-layer allocation of a global density budget (docs/theory.md §2).
 
     ``densities[l]`` is p_l and ``weights[l]`` is m_l; ``kept[l]`` = p_l m_l is the expected
     number of weights kept (exact for fixed-count masks up to rounding).
@@ -279,8 +261,7 @@ class DensityTable:
 def density_table(
     shapes: Sequence[Sequence[int]], density: float, scheme: str, exact: bool = True
 ) -> DensityTable:
-    """:func:`layer_densities` with its per-layer counts and realised global density (THEORY
-    section 2)."""
+    """:func:`layer_densities` with its per-layer counts and realised global density (docs/theory.md §2)."""
     shp = _check_shapes(shapes)
     p = layer_densities(shp, density, scheme, exact)
     return DensityTable(
@@ -290,71 +271,3 @@ def density_table(
         exact=bool(exact),
         densities=p,
     )
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def _number(text: str) -> float | str:
-    """A float when ``text`` parses as one (so error messages show the number), else ``text``."""
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def _parse_shape(text: str) -> tuple[int, ...]:
-    parts = text.lower().split("x")
-    try:
-        return tuple(int(t) for t in parts)
-    except ValueError:
-        raise LTHInputError(
-            f"shape must be positive integers joined by 'x' (784x300, 64x3x3x3), got {text!r}"
-        ) from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="python -m lththeory.densities",
-        description="Per-layer densities for a global density budget (THEORY section 2).",
-    )
-    ap.add_argument("--scheme", required=True, choices=SCHEMES, help="layer-wise density scheme")
-    budget = ap.add_mutually_exclusive_group(required=True)
-    budget.add_argument("--density", help="global density D in (0, 1] (fraction of weights kept)")
-    budget.add_argument("--sparsity", help="global sparsity 1 - D in [0, 1) (fraction removed)")
-    ap.add_argument(
-        "--clamp",
-        action="store_true",
-        help="reference mode: clamp at 1 without redistributing (realised density falls short)",
-    )
-    ap.add_argument(
-        "shapes", nargs="+", metavar="SHAPE", help="weight shape out x in or out x in x kh x kw"
-    )
-    return ap
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print the table for ``--scheme S (--density D | --sparsity S) [--clamp] SHAPE...``.
-
-    Returns 0 on success, 2 on bad input (one line ``error: ...`` on stderr).
-    """
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:  # argparse has already printed its message
-        return e.code if isinstance(e.code, int) else 2
-    try:
-        if args.density is not None:
-            density = check_density(_number(args.density), "--density")
-        else:
-            density = 1.0 - check_sparsity(_number(args.sparsity), "--sparsity")
-        shapes = [_parse_shape(s) for s in args.shapes]
-        table = density_table(shapes, density, args.scheme, exact=not args.clamp)
-    except LTHInputError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(table.format())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,9 +1,9 @@
 """EXPLORATION, not a theorem: one-hidden-layer targets inside sources with TWO hidden layers
-(THEORY section 4, last paragraph; section 6).
+(docs/theory.md §4.4, §6).
 
 What is proven and what is only measured:
 
-* Proven (our formulation, THEORY section 3): Theorem W's block construction with common copy
+* Proven (our formulation, docs/theory.md §3): Theorem W's block construction with common copy
   multiplier k (layer 1: d univariate blocks of k neurons, layer 2: n blocks of k copies, then the
   output) contains a weak ticket with probability >= 1 - delta once k reaches
   :func:`lththeory.weak.theorem_w_common_width`, a width of order rho(p)/p_1 up to logarithms.
@@ -24,12 +24,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import LTHInputError, check_positive_int, check_probability_open, check_sparsity
-from .lower_bound import OneHiddenTarget, check_one_hidden_target
-from .network import ReLUNetwork
-from .plotting import PowerFit, crossing, fit_power_law
-from .stats import Proportion, point_seedseq, proportion
-from .weak import rho, simulate_counts, theorem_w_common_width
+from .._validate import LTHInputError, check_positive_int, check_probability_open, check_sparsity
+from ..masks import rho
+from ..network import ReLUNetwork
+from ..stats import (
+    PowerFit,
+    Proportion,
+    crossing,
+    experiment_seedseq,
+    fit_power_law,
+    float_key,
+    proportion,
+)
+from ..weak import simulate_counts, theorem_w_common_width
+from .targets import OneHiddenTarget, check_one_hidden_target
 
 __all__ = [
     "TwoHiddenThreshold",
@@ -38,8 +46,6 @@ __all__ = [
     "smallest_working_width",
     "two_hidden_scaling",
 ]
-
-EXPERIMENT_KEY = 46  # seeds of this exploration: (run seed, 46, k, round(sparsity * 1e9), dense)
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,7 @@ def smallest_working_width(
             continue
         if k > k_max:
             break
-        ss = point_seedseq(
-            seed, EXPERIMENT_KEY, k, int(round(sparsity * 1e9)), int(dense_first_layer)
-        )
+        ss = experiment_seedseq(seed, "two-hidden", k, float_key(sparsity), int(dense_first_layer))
         pr = construction_rate(net, k, dens, ss, trials)
         ks.append(k)
         rates.append(pr)

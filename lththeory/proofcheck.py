@@ -1,4 +1,5 @@
-"""Runner shared by the sympy scripts in proofs/: each check returns a one-line description or raises."""
+"""Runner shared by the sympy scripts in proofs/ (their checks of docs/theory.md and proofs/*.md):
+each check returns a one-line description or raises."""
 
 from __future__ import annotations
 

@@ -1,0 +1,67 @@
+"""Theorem W: weak lottery tickets inside ER source networks (claim 1; docs/theory.md §3).
+
+Three modules, side by side and with comparable signatures:
+
+* :mod:`.construction` -- explicit ER sources (:func:`sample_source`) and the construction
+  (:func:`construct`): validity layer by layer and the explicit ticket, equal to the target on the box;
+* :mod:`.simulation` -- the exact count chain (:func:`simulate_counts`, cost free of k) and the
+  explicit-mask simulator (:func:`simulate_masks`);
+* :mod:`.theory` -- the union bound (:func:`theorem_w_failure_bound`) and the smallest widths that
+  meet its conditions (:func:`theorem_w_widths`, :func:`theorem_w_common_width`).
+"""
+
+from ..masks import rho
+from ..registry import CONSTRUCTIONS, Construction
+from .construction import (
+    WeakConstruction,
+    WeakSource,
+    WeakTicket,
+    construct,
+    sample_source,
+    source_widths,
+)
+from .simulation import COUNTS_BLOCK, count_chain, simulate_counts, simulate_masks
+from .theory import (
+    normalise_densities,
+    normalise_k,
+    target_supports,
+    theorem_w_common_width,
+    theorem_w_failure_bound,
+    theorem_w_terms,
+    theorem_w_widths,
+)
+
+__all__ = [
+    "COUNTS_BLOCK",
+    "WEAK",
+    "WeakConstruction",
+    "WeakSource",
+    "WeakTicket",
+    "construct",
+    "count_chain",
+    "normalise_densities",
+    "normalise_k",
+    "rho",
+    "sample_source",
+    "simulate_counts",
+    "simulate_masks",
+    "source_widths",
+    "target_supports",
+    "theorem_w_common_width",
+    "theorem_w_failure_bound",
+    "theorem_w_terms",
+    "theorem_w_widths",
+]
+
+#: Theorem W's block construction (depth L+1) in the construction registry
+WEAK = CONSTRUCTIONS.register(
+    "weak",
+    Construction(
+        name="weak",
+        family="weak",
+        description="Theorem W's block construction: univariate layer, then k copies per neuron",
+        depth=lambda L: L + 1,
+        sample_source=sample_source,
+        construct=construct,
+    ),
+)

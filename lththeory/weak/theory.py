@@ -1,0 +1,155 @@
+"""Theorem W's theory: the union bound and the smallest widths meeting its conditions
+(docs/theory.md §3.4; proof in proofs/weak_tickets.md).
+
+The analytic side of claim 1, comparable with the measurements of :mod:`lththeory.weak.simulation`:
+:func:`theorem_w_failure_bound` is the guaranteed failure probability at copy multipliers k, as
+:func:`lththeory.weak.simulation.simulate_counts` measures the success rate at the same k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._validate import (
+    LTHInputError,
+    check_density,
+    check_positive_int,
+    check_probability_open,
+)
+from ..masks import rho
+from ..network import ReLUNetwork, check_network
+
+__all__ = [
+    "normalise_densities",
+    "normalise_k",
+    "target_supports",
+    "theorem_w_common_width",
+    "theorem_w_failure_bound",
+    "theorem_w_terms",
+    "theorem_w_widths",
+]
+
+
+def target_supports(target: ReLUNetwork) -> list[np.ndarray]:
+    """The boolean supports W_l != 0 of a target (which must be a :class:`ReLUNetwork`)."""
+    return check_network(target).supports()
+
+
+def normalise_k(k: int | Sequence[int], depth: int) -> tuple[int, ...]:
+    """Copy multipliers (k_0, ..., k_{L-1}); a single int means the same k for every layer."""
+    if isinstance(k, (int, np.integer)) or np.ndim(k) == 0:
+        kk = check_positive_int(k, "k")
+        return (kk,) * depth
+    ks = tuple(check_positive_int(v, f"k[{i}]") for i, v in enumerate(k))
+    if len(ks) != depth:
+        raise LTHInputError(f"k must hold {depth} values (k_0..k_{{L-1}}), got {len(ks)}")
+    return ks
+
+
+def normalise_densities(densities: float | Sequence[float], depth: int) -> tuple[float, ...]:
+    """Source densities (p_1, ..., p_{L+1}); a single float means the same density everywhere."""
+    if np.ndim(densities) == 0:
+        p = check_density(densities, "densities")
+        return (p,) * (depth + 1)
+    ps = tuple(check_density(v, f"densities[{i}]") for i, v in enumerate(densities))
+    if len(ps) != depth + 1:
+        raise LTHInputError(
+            f"densities must hold L+1 = {depth + 1} values (p_1..p_{{L+1}}), got {len(ps)}"
+        )
+    return ps
+
+
+def theorem_w_terms(
+    target: ReLUNetwork, k: int | Sequence[int], densities: float | Sequence[float]
+) -> np.ndarray:
+    """The L+1 terms of Theorem W's union bound at copy multipliers k.
+
+    term_0 = d exp(-k_0 p_1 / 8) (Chernoff), term_1 = k_1 m_1 (1-p_2)^{k_0 p_1 / 2},
+    term_l = k_l m_l (1-p_{l+1})^{k_{l-1}} for l = 2..L with k_L = 1.
+    """
+    sup = target_supports(target)
+    L = len(sup)
+    ks = normalise_k(k, L) + (1,)
+    ps = normalise_densities(densities, L)
+    m = [int(s.sum()) for s in sup]
+    d = target.input_dim
+    terms = np.empty(L + 1)
+    terms[0] = d * np.exp(-ks[0] * ps[0] / 8.0)
+    with np.errstate(divide="ignore"):
+        log_miss = [np.log1p(-p) if p < 1 else -np.inf for p in ps]
+    terms[1] = ks[1] * m[0] * np.exp(ks[0] * ps[0] / 2.0 * log_miss[1])
+    for l in range(2, L + 1):
+        terms[l] = ks[l] * m[l - 1] * np.exp(ks[l - 1] * log_miss[l])
+    return terms
+
+
+def theorem_w_failure_bound(
+    target: ReLUNetwork, k: int | Sequence[int], densities: float | Sequence[float]
+) -> float:
+    """Theorem W's bound on P(no weak ticket): min(1, sum of the union-bound terms)."""
+    return float(min(1.0, theorem_w_terms(target, k, densities).sum()))
+
+
+def _theory_inputs(
+    target: ReLUNetwork, densities: float | Sequence[float], delta: float
+) -> tuple[int, int, list[int], tuple[float, ...], float]:
+    """(L, d, m_l, p_l, delta) validated: what Theorem W's conditions read from a target."""
+    sup = target_supports(target)
+    L = len(sup)
+    ps = normalise_densities(densities, L)
+    delta = check_probability_open(delta, "delta")
+    return L, target.input_dim, [int(s.sum()) for s in sup], ps, delta
+
+
+def theorem_w_widths(
+    target: ReLUNetwork, densities: float | Sequence[float], delta: float = 0.1
+) -> tuple[int, ...]:
+    """Smallest per-layer (k_0, ..., k_{L-1}) meeting Theorem W's conditions (each term <= delta/(L+1)).
+
+    Solved top-down: k_L = 1, k_{l-1} = ceil(ln((L+1) k_l m_l / delta) rho(p_{l+1})), then k_0 the larger
+    of the Chernoff and the layer-2 condition.
+    """
+    L, d, m, ps, delta = _theory_inputs(target, densities, delta)
+    ks = [1] * (L + 1)
+    for l in range(L, 1, -1):
+        need = np.log((L + 1) * ks[l] * m[l - 1] / delta) * rho(ps[l])
+        ks[l - 1] = max(1, int(np.ceil(need - 1e-12)))
+    k0a = 8.0 * np.log((L + 1) * d / delta) / ps[0]
+    k0b = 2.0 * np.log((L + 1) * ks[1] * m[0] / delta) * rho(ps[1]) / ps[0]
+    ks[0] = max(1, int(np.ceil(max(k0a, k0b) - 1e-12)))
+    return tuple(ks[:L])
+
+
+def _conditions_hold(
+    k: np.ndarray, L: int, d: int, m: Sequence[int], ps: Sequence[float], delta: float
+) -> np.ndarray:
+    """Vectorised over candidate common k: do all of Theorem W's conditions hold?"""
+    k = np.asarray(k, dtype=np.float64)
+    ok = k >= 8.0 * np.log((L + 1) * d / delta) / ps[0]
+    k1 = k if L >= 2 else np.ones_like(k)
+    ok &= k >= 2.0 * np.log((L + 1) * k1 * m[0] / delta) * rho(ps[1]) / ps[0]
+    for l in range(2, L + 1):
+        kl = k if l < L else np.ones_like(k)
+        ok &= k >= np.log((L + 1) * kl * m[l - 1] / delta) * rho(ps[l])
+    return ok
+
+
+def theorem_w_common_width(
+    target: ReLUNetwork, densities: float | Sequence[float], delta: float = 0.1
+) -> int:
+    """Smallest common k (k_0 = ... = k_{L-1} = k) meeting all of Theorem W's conditions.
+
+    k appears inside the logarithms, so the condition is a fixed point k >= A ln(B k); it holds from the
+    per-layer maximum upwards, and the smallest admissible integer is found by checking every candidate
+    up to that maximum (vectorised).
+    """
+    L, d, m, ps, delta = _theory_inputs(target, densities, delta)
+    # an admissible upper end: from the largest per-layer width, doubled until every condition holds
+    hi = max(theorem_w_widths(target, ps, delta))
+    while not _conditions_hold(np.array([hi]), L, d, m, ps, delta)[0]:
+        hi *= 2
+    cand = np.arange(1, hi + 1)
+    ok = _conditions_hold(cand, L, d, m, ps, delta)
+    return int(cand[np.argmax(ok)])
