@@ -95,6 +95,13 @@ class ReLUNetwork:
             out.append((w != 0).toarray() if sp.issparse(w) else w != 0)
         return out
 
+    def fan_in(self) -> list[np.ndarray]:
+        """C_l (int64, n_l x n_{l-1}): how many mask edges a copy of neuron i of layer l needs into
+        the copies of neuron j of layer l-1 -- here the support (1 where W_l[i, j] != 0). Theorem W's
+        count chain and bounds read only this (docs/theory.md §3.3); convolutional targets count
+        kernel entries instead."""
+        return [s.astype(np.int64) for s in self.supports()]
+
     def num_weights(self) -> int:
         """sum_l m_l, the number of nonzero weights."""
         return int(sum(int(s.sum()) for s in self.supports()))

@@ -22,6 +22,7 @@ from .construction import (
 )
 from .simulation import COUNTS_BLOCK, count_chain, simulate_counts, simulate_masks
 from .theory import (
+    fan_in_structure,
     normalise_densities,
     normalise_k,
     target_supports,
@@ -39,6 +40,7 @@ __all__ = [
     "WeakTicket",
     "construct",
     "count_chain",
+    "fan_in_structure",
     "normalise_densities",
     "normalise_k",
     "rho",

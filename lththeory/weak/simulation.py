@@ -17,7 +17,7 @@ from .._validate import check_choice, check_positive_int
 from ..network import ReLUNetwork
 from ..stats import child_generator, trial_generators
 from .construction import construct, sample_source
-from .theory import normalise_densities, normalise_k, target_supports
+from .theory import fan_in_structure, normalise_densities, normalise_k
 
 __all__ = ["COUNTS_BLOCK", "count_chain", "simulate_counts", "simulate_masks"]
 
@@ -62,16 +62,18 @@ def count_chain(
     """Valid-copy counts of every layer (arrays (trials, n_l), l = 0..L) from the exact count chain.
 
     Layer 0 (input blocks): v_j ~ Binomial(k_0, p_1). Layer l: v_i ~ Binomial(k_l, q_i) with
-    q_i = prod_{j in N(i)} (1-(1-p_{l+1})^{v_j}), independently given the layer below (docs/theory.md §3.3).
+    q_i = prod_j (1-(1-p_{l+1})^{v_j})^{C_l[i, j]}, independently given the layer below, where C_l is
+    the target's fan-in structure (:func:`lththeory.weak.theory.fan_in_structure`; the support for
+    fully connected layers) (docs/theory.md §3.3).
     Trials are drawn in blocks of ``block``; block b uses generator child b of ``ss``.
     """
-    sup = target_supports(target)
-    L = len(sup)
+    fan = fan_in_structure(target)
+    L = len(fan)
     ks = normalise_k(k, L) + (1,)
     ps = normalise_densities(densities, L)
     trials = check_positive_int(trials, "trials")
     log_miss = [float(np.log1p(-p)) if p < 1 else -np.inf for p in ps]
-    sup_t = [np.ascontiguousarray(s.T, dtype=np.float64) for s in sup]
+    sup_t = [np.ascontiguousarray(c.T, dtype=np.float64) for c in fan]
     parts: list[list[np.ndarray]] = []
     nblocks = -(-trials // block)
     for b in range(nblocks):

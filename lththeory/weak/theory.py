@@ -24,6 +24,7 @@ from ..network import ReLUNetwork, check_network
 __all__ = [
     "normalise_densities",
     "normalise_k",
+    "fan_in_structure",
     "target_supports",
     "theorem_w_common_width",
     "theorem_w_failure_bound",
@@ -35,6 +36,20 @@ __all__ = [
 def target_supports(target: ReLUNetwork) -> list[np.ndarray]:
     """The boolean supports W_l != 0 of a target (which must be a :class:`ReLUNetwork`)."""
     return check_network(target).supports()
+
+
+def fan_in_structure(target: object) -> list[np.ndarray]:
+    """C_l (l = 1..L, int arrays n_l x n_{l-1}): the mask edges a copy of neuron i of target layer l
+    needs into copies of neuron j of layer l-1 (docs/theory.md §3.3). Theorem W's count chain and
+    bounds depend on the target only through these and ``target.input_dim``: any target with a
+    ``fan_in()`` method qualifies (a :class:`ReLUNetwork`: its supports; convolutions: the nonzero
+    kernel entries between two channels)."""
+    if not callable(getattr(target, "fan_in", None)) or not hasattr(target, "input_dim"):
+        raise LTHInputError(
+            f"target must be a ReLUNetwork (or provide fan_in() and input_dim), got "
+            f"{type(target).__name__}"
+        )
+    return [np.asarray(c, dtype=np.int64) for c in target.fan_in()]
 
 
 def normalise_k(k: int | Sequence[int], depth: int) -> tuple[int, ...]:
@@ -69,11 +84,11 @@ def theorem_w_terms(
     term_0 = d exp(-k_0 p_1 / 8) (Chernoff), term_1 = k_1 m_1 (1-p_2)^{k_0 p_1 / 2},
     term_l = k_l m_l (1-p_{l+1})^{k_{l-1}} for l = 2..L with k_L = 1.
     """
-    sup = target_supports(target)
-    L = len(sup)
+    fan = fan_in_structure(target)
+    L = len(fan)
     ks = normalise_k(k, L) + (1,)
     ps = normalise_densities(densities, L)
-    m = [int(s.sum()) for s in sup]
+    m = [int(c.sum()) for c in fan]
     d = target.input_dim
     terms = np.empty(L + 1)
     terms[0] = d * np.exp(-ks[0] * ps[0] / 8.0)
@@ -96,11 +111,11 @@ def _theory_inputs(
     target: ReLUNetwork, densities: float | Sequence[float], delta: float
 ) -> tuple[int, int, list[int], tuple[float, ...], float]:
     """(L, d, m_l, p_l, delta) validated: what Theorem W's conditions read from a target."""
-    sup = target_supports(target)
-    L = len(sup)
+    fan = fan_in_structure(target)
+    L = len(fan)
     ps = normalise_densities(densities, L)
     delta = check_probability_open(delta, "delta")
-    return L, target.input_dim, [int(s.sum()) for s in sup], ps, delta
+    return L, target.input_dim, [int(c.sum()) for c in fan], ps, delta
 
 
 def theorem_w_widths(
