@@ -133,25 +133,37 @@ def random_target(
     bias: bool = True,
     box: tuple[float, float] = (-1.0, 1.0),
     seed: int | np.random.Generator | None = 0,
+    first_layer_support: int | None = None,
 ) -> ReLUNetwork:
     """A random target network with the given widths (input first).
 
     Each weight is kept with probability ``density`` (ER support; every neuron keeps at least one
     in-edge so that no row is empty) and drawn from U[-1, 1] (``weights="uniform"``) or N(0, 1/n_in)
-    (``"normal"``); biases U[-1/2, 1/2] when ``bias``, else 0.
+    (``"normal"``); biases U[-1/2, 1/2] when ``bias``, else 0. With ``first_layer_support`` s, every
+    neuron of the first layer reads exactly s inputs (a uniform s-subset) instead: its fan-in, which
+    sets how Theorem W's construction scales (docs/theory.md §3.7).
     """
     ws = check_widths(widths)
     density = check_density(density, "density")
+    if first_layer_support is not None:
+        first_layer_support = check_positive_int(first_layer_support, "first_layer_support")
+        if first_layer_support > ws[0]:
+            raise LTHInputError(
+                f"first_layer_support must be in [1, {ws[0]}] (the inputs), got {first_layer_support}"
+            )
     check_choice(weights, "weights", ("uniform", "normal"))
     box = check_box(box)
     rng = as_generator(seed, "seed")
     W, B = [], []
-    for n_in, n_out in zip(ws[:-1], ws[1:], strict=True):
+    for layer, (n_in, n_out) in enumerate(zip(ws[:-1], ws[1:], strict=True)):
         if weights == "uniform":
             w = rng.uniform(-1.0, 1.0, size=(n_out, n_in))
         else:
             w = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
-        if density < 1.0:
+        if layer == 0 and first_layer_support is not None:
+            keep = np.argsort(rng.random((n_out, n_in)), axis=1) < first_layer_support
+            w = np.where(keep, w, 0.0)
+        elif density < 1.0:
             keep = rng.random((n_out, n_in)) < density
             empty = ~keep.any(axis=1)
             keep[np.flatnonzero(empty), rng.integers(0, n_in, size=int(empty.sum()))] = True

@@ -40,21 +40,30 @@ def phase_diagram(
     xlabel: str = "copy multiplier k (log scale)",
     rate_label: str = "success rate",
     unit_fit: bool = True,
+    more_theory: dict[str, str] | None = None,
+    by: str = "sparsity",
+    by_label: str = "sparsity 1 - p",
+    by_x=None,
+    by_xlabel: str = "rho(p) = 1/ln(1/(1-p))",
 ) -> str:
     """Left: success rate over (width, sparsity) with the theory's width per sparsity, the measured
     frontier (rate >= ``level``) and its power-law fit; right: both against rho(p) on log-log axes.
 
-    ``rows`` need ``width``, ``sparsity``, ``rate`` and ``theory_width``.
+    ``rows`` need ``width``, ``rate``, ``theory_width`` and the column ``by`` (the vertical axis,
+    the sparsity by default); ``more_theory`` maps labels to further width columns drawn beside the
+    theory's (e.g. a sharper theorem's width). ``by_x`` maps a value of ``by`` to the right panel's
+    abscissa (default rho(1 - sparsity)); the power-law fit is drawn only for the sparsity.
     """
     widths = sorted({r["width"] for r in rows})
-    sps = sorted({r["sparsity"] for r in rows})
-    front = frontier(rows, level)
-    theory = {r["sparsity"]: r["theory_width"] for r in rows}
-    rhos = {s: float(rho(1.0 - s)) for s in sps}
-    fit = frontier_fit(rows, level)
+    sps = sorted({r[by] for r in rows}, key=lambda v: (isinstance(v, str), v))
+    front = frontier(rows, level, by)
+    theory = {r[by]: r["theory_width"] for r in rows}
+    by_x = by_x or (lambda s: float(rho(1.0 - s)))
+    rhos = {s: float(by_x(s)) for s in sps}
+    fit = frontier_fit(rows, level) if by == "sparsity" else None
     grid = np.full((len(sps), len(widths)), np.nan)
     for r in rows:
-        grid[sps.index(r["sparsity"]), widths.index(r["width"])] = r["rate"]
+        grid[sps.index(r[by]), widths.index(r["width"])] = r["rate"]
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.5, 1]})
     ax = axes[0]
     w = np.array(widths, float)
@@ -68,6 +77,10 @@ def phase_diagram(
     fig.colorbar(mesh, ax=ax, label=rate_label)
     yy = np.arange(len(sps))
     ax.plot([theory[s] for s in sps], yy, "o-", color="white", mec="k", label=theory_label)
+    extra = {label: {r[by]: r[col] for r in rows} for label, col in (more_theory or {}).items()}
+    styles = ("D-", "^-", "v-")
+    for (label, ws), style in zip(extra.items(), styles, strict=False):
+        ax.plot([ws[s] for s in sps], yy, style, color="orange", mec="k", label=label)
     fy = [front[s] for s in sps]
     ax.plot(fy, yy, "s", color="red", mec="k", label=f"measured frontier (rate >= {level:g})")
     if fit is not None:
@@ -76,23 +89,25 @@ def phase_diagram(
         )
     ax.set_xscale("log")
     ax.set_xlim(xe[0], max(xe[-1], 1.3 * max(theory.values())))
-    ax.set_yticks(yy, [f"{s:g}" for s in sps])
+    ax.set_yticks(yy, [s if isinstance(s, str) else f"{s:g}" for s in sps])
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("sparsity 1 - p")
+    ax.set_ylabel(by_label)
     ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=2)
     ax2 = axes[1]
     xs = np.array([rhos[s] for s in sps])
     ax2.loglog(xs, [theory[s] for s in sps], "o-", color="gray", label=theory_label)
+    for (label, ws), style in zip(extra.items(), styles, strict=False):
+        ax2.loglog(xs, [ws[s] for s in sps], style, color="orange", label=label)
     ax2.loglog(xs, fy, "s", color="red", label="measured frontier")
     if fit is not None:
         xx = np.geomspace(xs.min(), xs.max(), 50)
         ax2.loglog(xx, fit.c * xx**fit.slope, "--", color="red", label=f"b = {fit.slope:.2f}")
         if unit_fit:
             ax2.loglog(xx, fit.c_unit * xx, ":", color="k", label=f"k = {fit.c_unit:.1f} rho(p)")
-    ax2.set_xlabel("rho(p) = 1/ln(1/(1-p))")
+    ax2.set_xlabel(by_xlabel)
     ax2.set_ylabel(xlabel.replace(" (log scale)", ""))
-    ax2.set_title("scaling of the frontier with rho(p)")
+    ax2.set_title(f"scaling of the frontier with {by_xlabel.split(' =')[0]}")
     ax2.legend(fontsize=8)
     fig.tight_layout()
     return save_figure(fig, path)

@@ -20,8 +20,11 @@ from ._validate import LTHInputError, check_choice, check_positive_int, check_pr
 
 __all__ = [
     "SEED_KEYS",
+    "MIN_FIT_POINTS",
+    "BoundCheck",
     "PowerFit",
     "Proportion",
+    "check_failure_bound",
     "child_generator",
     "child_seedseq",
     "crossing",
@@ -211,31 +214,30 @@ class PowerFit:
         )
 
 
+MIN_FIT_POINTS = 3
+"""A slope is fitted (and printed) only from at least this many points with distinct x."""
+
+
 def fit_power_law(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> PowerFit | None:
-    """Fit y = c x^slope on log-log axes (None with fewer than 2 finite points)."""
+    """Fit y = c x^slope on log-log axes with t-intervals; None with fewer than
+    :data:`MIN_FIT_POINTS` finite points of distinct x (two points give a line but no interval)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
     lx, ly = np.log(x[ok]), np.log(y[ok])
     n = int(ok.sum())
-    if n < 2:
+    if n < MIN_FIT_POINTS or np.unique(lx).size < MIN_FIT_POINTS:
         return None
     diff = ly - lx
-    if n >= 3 and np.ptp(lx) > 0:
-        res = stats.linregress(lx, ly)
-        tq = stats.t.ppf(0.5 + confidence / 2, n - 2)
-        slope, s_lo, s_hi, c = (
-            res.slope,
-            res.slope - tq * res.stderr,
-            res.slope + tq * res.stderr,
-            float(np.exp(res.intercept)),
-        )
-        tq1 = stats.t.ppf(0.5 + confidence / 2, n - 1)
-        se = diff.std(ddof=1) / np.sqrt(n)
-    else:
-        slope = float((ly[-1] - ly[0]) / (lx[-1] - lx[0])) if np.ptp(lx) > 0 else np.nan
-        s_lo = s_hi = np.nan
-        c = float(np.exp(np.mean(ly - slope * lx))) if np.isfinite(slope) else np.nan
-        tq1, se = np.nan, np.nan
+    res = stats.linregress(lx, ly)
+    tq = stats.t.ppf(0.5 + confidence / 2, n - 2)
+    slope, s_lo, s_hi, c = (
+        res.slope,
+        res.slope - tq * res.stderr,
+        res.slope + tq * res.stderr,
+        float(np.exp(res.intercept)),
+    )
+    tq1 = stats.t.ppf(0.5 + confidence / 2, n - 1)
+    se = diff.std(ddof=1) / np.sqrt(n)
     m = diff.mean()
     return PowerFit(
         float(slope),
@@ -264,18 +266,24 @@ def crossing(x: np.ndarray, rate: np.ndarray, level: float) -> float:
     return float(np.exp(np.log(x[i - 1]) + t * (np.log(x[i]) - np.log(x[i - 1]))))
 
 
-def frontier(rows: list[dict], level: float) -> dict[float, float]:
-    """Per sparsity: the smallest width whose success rate reaches ``level`` (log-interpolated).
+def frontier(rows: list[dict], level: float, by: str = "sparsity") -> dict:
+    """Per value of ``by`` (the sparsity by default): the smallest width whose success rate reaches
+    ``level`` (log-interpolated).
 
-    ``rows``: dicts with ``width``, ``sparsity`` and ``rate`` (one per grid point).
+    ``rows``: dicts with ``width``, ``rate`` and ``by`` (one per grid point).
     """
     out = {}
-    for s in sorted({r["sparsity"] for r in rows}):
-        rs = sorted((r for r in rows if r["sparsity"] == s), key=lambda r: r["width"])
+    for s in sorted({r[by] for r in rows}, key=_sort_key):
+        rs = sorted((r for r in rows if r[by] == s), key=lambda r: r["width"])
         out[s] = crossing(
             np.array([r["width"] for r in rs]), np.array([r["rate"] for r in rs]), level
         )
     return out
+
+
+def _sort_key(v: object) -> tuple:
+    """Numbers in order, then words (e.g. the support 'dense' after every number)."""
+    return (0, v, "") if isinstance(v, (int, float, np.number)) else (1, 0, str(v))
 
 
 def frontier_fit(rows: list[dict], level: float) -> PowerFit | None:
@@ -285,3 +293,50 @@ def frontier_fit(rows: list[dict], level: float) -> PowerFit | None:
     sps = sorted({r["sparsity"] for r in rows})
     front = frontier(rows, level)
     return fit_power_law(np.array([rho(1.0 - s) for s in sps]), np.array([front[s] for s in sps]))
+
+
+# --------------------------------------------------------------------------- bound checks
+
+
+@dataclass(frozen=True)
+class BoundCheck:
+    """A one-sided exact binomial test of "P(failure) <= bound" on ``failures`` out of ``trials``
+    (docs/theory.md §6.3).
+
+    ``holds`` is False when ``failures > critical``, where ``critical`` is the smallest c with
+    P(Bin(trials, bound) > c) <= alpha: if the bound is true the check fails with probability at most
+    ``alpha`` (its false-positive rate). ``power`` = P(Bin(trials, min(1, violation * bound)) >
+    critical): the probability that the check detects a bound that is wrong by the factor
+    ``violation`` (the true failure rate being ``violation`` times the bound).
+    """
+
+    holds: bool
+    failures: int
+    trials: int
+    bound: float
+    critical: int
+    alpha: float
+    violation: float
+    power: float
+
+
+def check_failure_bound(
+    failures: int, trials: int, bound: float, alpha: float = 0.05, violation: float = 2.0
+) -> BoundCheck | None:
+    """Test a theorem's failure bound against a measurement; None when the bound is vacuous
+    (>= 1): then there is nothing to check."""
+    trials = check_positive_int(trials, "trials")
+    failures = check_positive_int(failures, "failures", minimum=0)
+    if failures > trials:
+        raise LTHInputError(f"failures must be in [0, trials={trials}], got {failures}")
+    alpha = check_probability_open(alpha, "alpha")
+    b = float(bound)
+    if not (b >= 0.0):
+        raise LTHInputError(f"bound must be a probability >= 0, got {bound!r}")
+    if b >= 1.0:
+        return None
+    critical = int(stats.binom.isf(alpha, trials, b))  # P(Bin > critical) <= alpha
+    while critical > 0 and stats.binom.sf(critical - 1, trials, b) <= alpha:
+        critical -= 1
+    power = float(stats.binom.sf(critical, trials, min(1.0, violation * b)))
+    return BoundCheck(failures <= critical, failures, trials, b, critical, alpha, violation, power)

@@ -28,7 +28,7 @@ from .._validate import (
 from ..network import ReLUNetwork, random_target
 from ..plotting import phase_diagram
 from ..registry import EXPERIMENTS
-from ..stats import Proportion, experiment_seedseq, frontier, proportion
+from ..stats import Proportion, check_failure_bound, experiment_seedseq, frontier
 
 __all__ = [
     "BASE_COLUMNS",
@@ -42,6 +42,7 @@ __all__ = [
     "measured",
     "parse_widths",
     "register",
+    "sharp_check",
     "sparsity_axis",
 ]
 
@@ -107,13 +108,25 @@ def measured(prop: Proportion) -> dict:
 
 
 def bound_holds(prop: Proportion, width: float, theory_width: float, delta: float) -> int | str:
-    """Where the theorem applies (width >= its width): 1 if the measured failure rate is consistent
-    with "failure <= delta" (the one-sided 95 % upper end of the success rate reaches 1 - delta),
-    else 0; "" below the theorem's width (docs/theory.md §6.3)."""
+    """Where the theorem applies (width >= its width): 1 if the measured failures are consistent
+    with "failure <= delta" (one-sided exact binomial test at 5 %,
+    :func:`lththeory.stats.check_failure_bound`), else 0; "" below the theorem's width
+    (docs/theory.md §6.3)."""
     if width < theory_width:
         return ""
-    upper = proportion(prop.successes, prop.trials, confidence=0.90).ci_high
-    return int(upper >= 1.0 - delta)
+    return int(check_failure_bound(prop.trials - prop.successes, prop.trials, delta).holds)
+
+
+def sharp_check(
+    prop: Proportion, width: float, theory_width: float, delta: float
+) -> tuple[int | str, float | str]:
+    """At and above a theorem's width: (holds, power) of the test "failure <= delta" (5 % false
+    positives; power = probability of detecting a failure rate of 2 delta, a bound wrong by 2x);
+    ("", "") below it (docs/theory.md §6.3)."""
+    if width < theory_width:
+        return "", ""
+    chk = check_failure_bound(prop.trials - prop.successes, prop.trials, delta)
+    return int(chk.holds), chk.power
 
 
 def parse_widths(text: object, flag: str) -> list[int]:
@@ -220,8 +233,10 @@ class Experiment:
 
     def run_grid(self, config: dict, **values: Iterable) -> list[dict]:
         """All rows of a grid in process, axis values given as lists (the notebooks' entry point);
-        rows in nested order, the first keyword varying slowest."""
+        rows in nested order, the first keyword varying slowest; axes not given take their fixed
+        default value (as on the command line)."""
         names = list(values)
+        fixed = {n: ax.parse(ax.fixed) for n, ax in self.axes.items() if n not in values}
         out = []
 
         def rec(i: int, point: dict) -> None:
@@ -232,7 +247,7 @@ class Experiment:
                 point[names[i]] = v
                 rec(i + 1, point)
 
-        rec(0, {})
+        rec(0, dict(fixed))
         return out
 
 

@@ -36,7 +36,7 @@ from ..lower_bound import (
 )
 from ..masks import rho
 from ..plotting import plt, save_figure
-from ..stats import crossing, fit_power_law, float_key
+from ..stats import MIN_FIT_POINTS, crossing, fit_power_law, float_key
 from .base import (
     BASE_COLUMNS,
     MEMORY_LIMIT,
@@ -60,10 +60,9 @@ def hidden_width(width: float, n: int) -> int:
 
 
 def fit_text(f) -> str:
+    """A fitted slope with its 95 % interval, or why there is none."""
     if f is None:
-        return "no fit (fewer than 2 thresholds)"
-    if not np.isfinite(f.slope_low):
-        return f"b = {f.slope:.2f} ({f.n} points, no interval)"
+        return f"no fit (fewer than {MIN_FIT_POINTS} thresholds)"
     return f"b = {f.slope:.2f} [{f.slope_low:.2f}, {f.slope_high:.2f}]"
 
 

@@ -1,22 +1,40 @@
 """Sweep experiment for Theorem W (weak tickets, claim 1; docs/theory.md §3.5).
 
-Axes: ``width`` (the copy multiplier k, the same for every layer) and ``sparsity`` (1 - p, the same for
-every source layer; p_1 = 1 with ``--dense-first-layer``). Per grid point: the success rate of the
-construction with its Clopper-Pearson interval, the theorem's smallest common width and its guaranteed
-success probability at this width.
+Axes: ``width`` (the copy multiplier k, the same for every layer), ``sparsity`` (1 - p, the same for
+every source layer; p_1 = 1 with ``--dense-first-layer``) and ``target_support`` (``dense``, or s: every
+neuron of the first target layer reads exactly s inputs, the fan-in that sets the construction's
+scaling, docs/theory.md §3.7). Per grid point: the success rate of the construction with its
+Clopper-Pearson interval; Theorem W's smallest common width and guaranteed success probability
+(``theory_width``, ``bound_success``, ``bound_holds``); the same for Theorem W' (``sharp_width``,
+``sharp_bound_success``; ``sharp_bound_holds`` tests "failure <= delta" at and above its width, and
+``sharp_check_power`` is that test's probability of detecting a failure rate of 2 delta; docs/theory.md
+§3.6); and the exact probability that every copy is valid (``every_copy_valid``), the event Theorem W
+controls.
 """
 
 from __future__ import annotations
 
 import argparse
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .._validate import LTHInputError, check_choice
+from .._validate import LTHInputError, check_choice, check_positive_int
 from ..masks import rho
-from ..stats import fit_power_law, float_key, frontier, proportion
+from ..network import ReLUNetwork, random_target
+from ..stats import (
+    check_failure_bound,
+    experiment_seedseq,
+    fit_power_law,
+    float_key,
+    frontier,
+    proportion,
+)
 from ..weak import (
+    every_copy_valid_probability,
+    sharp_common_width,
+    sharp_failure_bound,
     simulate_counts,
     simulate_masks,
     source_widths,
@@ -27,10 +45,12 @@ from .base import (
     BASE_COLUMNS,
     BOUND_COLUMNS,
     MEMORY_LIMIT,
+    Axis,
     WidthSparsityExperiment,
     int_axis,
     parse_widths,
     register,
+    sharp_check,
     sparsity_axis,
     target_label,
 )
@@ -39,6 +59,38 @@ __all__ = ["EXPERIMENT", "WeakExperiment"]
 
 _WIDTHS = ",".join(str(int(round(2 ** (e / 2)))) for e in range(2, 35))
 SIMULATORS = {"counts": simulate_counts, "masks": simulate_masks}
+SHARP_COLUMNS = [
+    "target_support",
+    "sharp_width",
+    "sharp_bound_success",
+    "sharp_bound_holds",
+    "sharp_check_power",
+    "every_copy_valid",
+]
+
+
+def _parse_support(text: str) -> str | int:
+    """``dense`` or s >= 1 (checked against the input count in :meth:`WeakExperiment.check_grid`)."""
+    return "dense" if str(text).strip() == "dense" else check_positive_int(text, "target_support")
+
+
+@lru_cache(maxsize=256)
+def _target(widths: tuple[int, ...], seed: int, support: str | int) -> ReLUNetwork:
+    """The sweep's random target; with a first-layer support s its own stream (key s)."""
+    if support == "dense":
+        rng = np.random.default_rng(experiment_seedseq(seed, "target"))
+        return random_target(widths, seed=rng)
+    rng = np.random.default_rng(experiment_seedseq(seed, "target", support))
+    return random_target(widths, seed=rng, first_layer_support=support)
+
+
+@lru_cache(maxsize=1024)
+def _widths(
+    widths: tuple[int, ...], seed: int, support: str | int, dens: tuple[float, ...], delta: float
+) -> tuple[int, int]:
+    """(Theorem W's, Theorem W-prime's) smallest common widths, computed once per sparsity."""
+    t = _target(widths, seed, support)
+    return theorem_w_common_width(t, dens, delta), sharp_common_width(t, dens, delta)
 
 
 class WeakExperiment(WidthSparsityExperiment):
@@ -56,8 +108,14 @@ class WeakExperiment(WidthSparsityExperiment):
             fixed="0.9",
             help="sparsity 1 - p of every source layer (comma-separated list)",
         ),
+        "target_support": Axis(
+            parse=_parse_support,
+            default="1,2,4,8",
+            fixed="dense",
+            help="inputs each first-layer target neuron reads: 'dense' or s >= 1 (comma list)",
+        ),
     }
-    columns = [*BASE_COLUMNS, *BOUND_COLUMNS]
+    columns = [*BASE_COLUMNS, *BOUND_COLUMNS, *SHARP_COLUMNS]
     figures = {"phase.png": "plot_phase"}
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
@@ -72,7 +130,15 @@ class WeakExperiment(WidthSparsityExperiment):
         }
 
     def check_grid(self, points: list[dict], config: dict) -> None:
-        """Refuse --method masks grid points whose explicit masks would not fit in memory."""
+        """Refuse supports beyond the inputs, and --method masks grid points whose explicit masks
+        would not fit in memory."""
+        d = config["target"][0]
+        for pt in points:
+            if pt["target_support"] != "dense" and pt["target_support"] > d:
+                raise LTHInputError(
+                    f"--target-support must be 'dense' or in [1, {d}] (the target's inputs), "
+                    f"got {pt['target_support']}"
+                )
         if config["method"] != "masks":
             return
         L = len(config["target"]) - 1
@@ -89,48 +155,122 @@ class WeakExperiment(WidthSparsityExperiment):
                     "of k) or smaller widths"
                 )
 
+    def target(self, config: dict, support: str | int = "dense") -> ReLUNetwork:
+        return _target(tuple(config["target"]), config["seed"], support)
+
     def run_point(self, point: dict, config: dict) -> dict:
-        k, s = int(point["width"]), float(point["sparsity"])
-        target = self.target(config)
+        k, s, sup = int(point["width"]), float(point["sparsity"]), point["target_support"]
+        target = self.target(config, sup)
         dens = self.densities(config, s)
-        ss = self.seedseq(config, k, float_key(s))
-        ok = SIMULATORS[config["method"]](target, k, dens, ss, config["trials"])
+        key = (k, float_key(s)) + (() if sup == "dense" else (sup,))
+        ok = SIMULATORS[config["method"]](
+            target, k, dens, self.seedseq(config, *key), config["trials"]
+        )
         prop = proportion(int(ok.sum()), len(ok))
-        tw = theorem_w_common_width(target, dens, config["delta"])
+        tw, sw = _widths(tuple(config["target"]), config["seed"], sup, tuple(dens), config["delta"])
         bound = 1.0 - theorem_w_failure_bound(target, k, dens)
-        return self.bound_row((k, s), prop, tw, bound, dens, config)
+        sharp = 1.0 - sharp_failure_bound(target, k, dens)
+        holds, power = sharp_check(prop, k, sw, config["delta"])
+        return {
+            **self.bound_row((k, s), prop, tw, bound, dens, config),
+            "target_support": sup,
+            "sharp_width": sw,
+            "sharp_bound_success": sharp,
+            "sharp_bound_holds": holds,
+            "sharp_check_power": power,
+            "every_copy_valid": every_copy_valid_probability(target, k, dens),
+        }
+
+    def _by(self, config: dict) -> str:
+        """The frontier's grouping: the swept axis other than the width (the sparsity by default)."""
+        other = [a for a in config.get("axes", []) if a != "width"]
+        return other[0] if other else "sparsity"
 
     def plot_phase(self, rows: list[dict], config: dict, path: Path | str) -> str:
-        """Success rate over (width, sparsity) with Theorem W's width and the measured frontier."""
+        """Success rate over (width, sparsity or support) with the widths of Theorems W and W' and the
+        measured frontier."""
         fl = "p_1 = 1, " if config["dense_first_layer"] else ""
         title = (
             f"Weak tickets: target {target_label(config)}, {fl}"
             f"{rows[0]['trials']} trials/point ({config['method']})"
         )
-        return self.phase(rows, config, path, title)
+        extra: dict = {"more_theory": {"Theorem W' width": "sharp_width"}}
+        if self._by(config) == "target_support":
+            d = config["target"][0]
+            extra |= {
+                "by": "target_support",
+                "by_label": "first-layer fan-in s",
+                "by_x": lambda v: d if v == "dense" else v,
+                "by_xlabel": "s = inputs read by each first-layer target neuron",
+            }
+        return self.phase(rows, config, path, title, **extra)
 
     def summarize(
         self, rows: list[dict], config: dict, outdir: Path, figures: list[str], wall: float
     ) -> str:
         level = 1.0 - config["delta"]
-        sps = sorted({r["sparsity"] for r in rows})
-        front = frontier(rows, level)
-        fit = fit_power_law(
-            np.array([rho(1.0 - s) for s in sps]), np.array([front[s] for s in sps])
-        )
+        by = self._by(config)
+        front = frontier(rows, level, by)
         what = f"Weak-ticket sweep ({config['method']}, target {target_label(config)}"
         parts = [self.opening(what, rows, config, outdir, figures, wall)]
-        if fit is not None:
+        if by == "sparsity":
+            sps = sorted(front)
+            y = np.array([front[s] for s in sps])
+            fit = fit_power_law(np.array([rho(1.0 - s) for s in sps]), y)
+            fit_p = fit_power_law(1.0 / (1.0 - np.array(sps)), y)
+            if fit is not None and fit_p is not None:
+                parts.append(
+                    f"Measured frontier (smallest k with success >= {level:g}) ~ c*rho(p)^b with "
+                    f"b = {fit.slope:.2f} [{fit.slope_low:.2f}, {fit.slope_high:.2f}], and "
+                    f"~ c*(1/p)^b with b = {fit_p.slope:.2f} [{fit_p.slope_low:.2f}, "
+                    f"{fit_p.slope_high:.2f}] (95%, {fit.n} sparsities)."
+                )
+            else:
+                parts.append("Fewer than 3 sparsities reach the success level: no slope.")
+        widths = {r[by]: (r["theory_width"], r["sharp_width"]) for r in rows}
+        ratios = {v: widths[v][1] / f for v, f in front.items() if np.isfinite(f)}
+        if ratios:
+            lo, hi = min(ratios.values()), max(ratios.values())
+            w_lo = min(widths[v][0] / front[v] for v in ratios)
+            w_hi = max(widths[v][0] / front[v] for v in ratios)
             parts.append(
-                f"Measured frontier (smallest k with success >= {level:g}) ~ c*rho(p)^b with "
-                f"b = {fit.slope:.2f} [{fit.slope_low:.2f}, {fit.slope_high:.2f}] (95%, {fit.n} "
-                f"sparsities); with b fixed at 1, c = {fit.c_unit:.2f} [{fit.c_unit_low:.2f}, "
-                f"{fit.c_unit_high:.2f}]."
+                f"Tightness: the width of Theorem W' is {lo:.2f}x to {hi:.2f}x the measured "
+                f"frontier (Theorem W's: {w_lo:.1f}x to {w_hi:.1f}x)."
             )
-        else:
-            parts.append("Too few sparsities reach the success level for a fit.")
-        parts += self.bound_lines(rows, config)
+        parts += self.check_lines(rows, config)
         return " ".join(parts)
+
+    def check_lines(self, rows: list[dict], config: dict) -> list[str]:
+        """The bound checks (one-sided exact binomial tests, 5 % false positives each): failure <=
+        delta at and above each theorem's width, with the power against 2 delta; and the bound value
+        of Theorem W', 1 - sharp_bound_success, at every point where it is not vacuous."""
+        delta = config["delta"]
+        w_rows = [r for r in rows if r["bound_holds"] not in ("", None)]
+        s_rows = [r for r in rows if r["sharp_bound_holds"] not in ("", None)]
+        values = [
+            check_failure_bound(
+                r["trials"] - r["successes"], r["trials"], 1 - r["sharp_bound_success"]
+            )
+            for r in rows
+        ]
+        values = [c for c in values if c is not None]
+        out = [
+            f"Failure <= delta = {delta:g} holds at {sum(int(r['bound_holds']) for r in w_rows)} of "
+            f"{len(w_rows)} points at or above Theorem W's width and at "
+            f"{sum(int(r['sharp_bound_holds']) for r in s_rows)} of {len(s_rows)} at or above the "
+            "width of Theorem W'"
+        ]
+        if s_rows:
+            power = min(float(r["sharp_check_power"]) for r in s_rows)
+            out[-1] += (
+                f" (each test detects a failure rate of 2 delta with probability >= {power:.2f})"
+            )
+        out[-1] += (
+            f"; the bound value of Theorem W' holds at {sum(c.holds for c in values)} of {len(values)} "
+            "points where it is not vacuous (one-sided exact binomial tests, 5% false positives "
+            "each)."
+        )
+        return out
 
 
 EXPERIMENT = register(WeakExperiment())

@@ -83,8 +83,8 @@ class TwoHiddenScaling:
         f = self.fit_vs_rho
         meas = (
             f"b = {f.slope:.2f} [{f.slope_low:.2f}, {f.slope_high:.2f}] (95%, {f.n} densities)"
-            if f is not None and np.isfinite(f.slope_low)
-            else "no fit"
+            if f is not None
+            else "no fit (fewer than 3 densities)"
         )
         g = self.fit_theorem_vs_rho
         theo = f"b = {g.slope:.2f}" if g is not None else "no fit"

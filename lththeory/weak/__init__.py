@@ -6,8 +6,11 @@ Three modules, side by side and with comparable signatures:
   (:func:`construct`): validity layer by layer and the explicit ticket, equal to the target on the box;
 * :mod:`.simulation` -- the exact count chain (:func:`simulate_counts`, cost free of k) and the
   explicit-mask simulator (:func:`simulate_masks`);
-* :mod:`.theory` -- the union bound (:func:`theorem_w_failure_bound`) and the smallest widths that
-  meet its conditions (:func:`theorem_w_widths`, :func:`theorem_w_common_width`).
+* :mod:`.theory` -- Theorem W, the paper-shaped union bound (:func:`theorem_w_failure_bound`) and
+  the smallest widths that meet its conditions (:func:`theorem_w_widths`, :func:`theorem_w_common_width`);
+* :mod:`.sharp` -- Theorem W', the count-threshold bound (:func:`sharp_failure_bound`,
+  :func:`sharp_common_width`), and the exact probability of Theorem W's event
+  (:func:`every_copy_valid_probability`).
 """
 
 from ..masks import rho
@@ -19,6 +22,14 @@ from .construction import (
     construct,
     sample_source,
     source_widths,
+)
+from .sharp import (
+    SharpBound,
+    every_copy_valid_probability,
+    sharp_common_width,
+    sharp_failure_bound,
+    sharp_terms,
+    sharp_thresholds,
 )
 from .simulation import COUNTS_BLOCK, count_chain, simulate_counts, simulate_masks
 from .theory import (
@@ -34,17 +45,23 @@ from .theory import (
 
 __all__ = [
     "COUNTS_BLOCK",
+    "SharpBound",
     "WEAK",
     "WeakConstruction",
     "WeakSource",
     "WeakTicket",
     "construct",
     "count_chain",
+    "every_copy_valid_probability",
     "fan_in_structure",
     "normalise_densities",
     "normalise_k",
     "rho",
     "sample_source",
+    "sharp_common_width",
+    "sharp_failure_bound",
+    "sharp_terms",
+    "sharp_thresholds",
     "simulate_counts",
     "simulate_masks",
     "source_widths",

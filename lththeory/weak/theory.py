@@ -76,12 +76,19 @@ def normalise_densities(densities: float | Sequence[float], depth: int) -> tuple
     return ps
 
 
+def _active_terms(m: Sequence[int], ps: Sequence[float]) -> list[bool]:
+    """Which of the L+1 union-bound terms can be nonzero: the Chernoff term only when p_1 < 1, the
+    term of target layer l only when m_l > 0 and p_{l+1} < 1 (docs/theory.md §3.4)."""
+    return [ps[0] < 1.0] + [m[l - 1] > 0 and ps[l] < 1.0 for l in range(1, len(m) + 1)]
+
+
 def theorem_w_terms(
     target: ReLUNetwork, k: int | Sequence[int], densities: float | Sequence[float]
 ) -> np.ndarray:
-    """The L+1 terms of Theorem W's union bound at copy multipliers k.
+    """The L+1 terms of Theorem W's union bound at copy multipliers k (docs/theory.md §3.4).
 
-    term_0 = d exp(-k_0 p_1 / 8) (Chernoff), term_1 = k_1 m_1 (1-p_2)^{k_0 p_1 / 2},
+    term_0 = d exp(-k_0 p_1 / 8) (Chernoff; 0 when p_1 = 1), term_1 = k_1 m_1 (1-p_2)^{k_0 p_1 / 2}
+    (with k_0 in the exponent when p_1 = 1: every univariate neuron is valid),
     term_l = k_l m_l (1-p_{l+1})^{k_{l-1}} for l = 2..L with k_L = 1.
     """
     fan = fan_in_structure(target)
@@ -90,13 +97,16 @@ def theorem_w_terms(
     ps = normalise_densities(densities, L)
     m = [int(c.sum()) for c in fan]
     d = target.input_dim
-    terms = np.empty(L + 1)
-    terms[0] = d * np.exp(-ks[0] * ps[0] / 8.0)
+    terms = np.zeros(L + 1)
+    if ps[0] < 1.0:
+        terms[0] = d * np.exp(-ks[0] * ps[0] / 8.0)
     with np.errstate(divide="ignore"):
         log_miss = [np.log1p(-p) if p < 1 else -np.inf for p in ps]
-    terms[1] = ks[1] * m[0] * np.exp(ks[0] * ps[0] / 2.0 * log_miss[1])
-    for l in range(2, L + 1):
-        terms[l] = ks[l] * m[l - 1] * np.exp(ks[l - 1] * log_miss[l])
+    valid_0 = ks[0] * ps[0] / 2.0 if ps[0] < 1.0 else float(ks[0])
+    for l in range(1, L + 1):
+        if m[l - 1] > 0:
+            below = valid_0 if l == 1 else ks[l - 1]
+            terms[l] = ks[l] * m[l - 1] * np.exp(below * log_miss[l])
     return terms
 
 
@@ -121,19 +131,27 @@ def _theory_inputs(
 def theorem_w_widths(
     target: ReLUNetwork, densities: float | Sequence[float], delta: float = 0.1
 ) -> tuple[int, ...]:
-    """Smallest per-layer (k_0, ..., k_{L-1}) meeting Theorem W's conditions (each term <= delta/(L+1)).
+    """Smallest per-layer (k_0, ..., k_{L-1}) meeting Theorem W's conditions: each of the T active
+    terms (:func:`theorem_w_terms`) at most delta / T (docs/theory.md §3.4).
 
-    Solved top-down: k_L = 1, k_{l-1} = ceil(ln((L+1) k_l m_l / delta) rho(p_{l+1})), then k_0 the larger
-    of the Chernoff and the layer-2 condition.
+    Solved top-down: k_L = 1, k_{l-1} = ceil(ln(T k_l m_l / delta) rho(p_{l+1})), then k_0 the larger
+    of the Chernoff and the layer-2 condition (without the factor 2 / p_1 when p_1 = 1).
     """
     L, d, m, ps, delta = _theory_inputs(target, densities, delta)
+    active = _active_terms(m, ps)
+    T = max(1, sum(active))
     ks = [1] * (L + 1)
     for l in range(L, 1, -1):
-        need = np.log((L + 1) * ks[l] * m[l - 1] / delta) * rho(ps[l])
-        ks[l - 1] = max(1, int(np.ceil(need - 1e-12)))
-    k0a = 8.0 * np.log((L + 1) * d / delta) / ps[0]
-    k0b = 2.0 * np.log((L + 1) * ks[1] * m[0] / delta) * rho(ps[1]) / ps[0]
-    ks[0] = max(1, int(np.ceil(max(k0a, k0b) - 1e-12)))
+        if active[l]:
+            need = np.log(T * ks[l] * m[l - 1] / delta) * rho(ps[l])
+            ks[l - 1] = max(1, int(np.ceil(need - 1e-12)))
+    k0 = 1.0
+    if active[0]:
+        k0 = max(k0, 8.0 * np.log(T * d / delta) / ps[0])
+    if active[1]:
+        need = np.log(T * ks[1] * m[0] / delta) * rho(ps[1])
+        k0 = max(k0, 2.0 * need / ps[0] if ps[0] < 1.0 else need)
+    ks[0] = max(1, int(np.ceil(k0 - 1e-12)))
     return tuple(ks[:L])
 
 
@@ -142,12 +160,19 @@ def _conditions_hold(
 ) -> np.ndarray:
     """Vectorised over candidate common k: do all of Theorem W's conditions hold?"""
     k = np.asarray(k, dtype=np.float64)
-    ok = k >= 8.0 * np.log((L + 1) * d / delta) / ps[0]
-    k1 = k if L >= 2 else np.ones_like(k)
-    ok &= k >= 2.0 * np.log((L + 1) * k1 * m[0] / delta) * rho(ps[1]) / ps[0]
+    active = _active_terms(m, ps)
+    T = max(1, sum(active))
+    ok = np.ones(k.shape, dtype=bool)
+    if active[0]:
+        ok &= k >= 8.0 * np.log(T * d / delta) / ps[0]
+    if active[1]:
+        k1 = k if L >= 2 else np.ones_like(k)
+        need = np.log(T * k1 * m[0] / delta) * rho(ps[1])
+        ok &= k >= (2.0 * need / ps[0] if ps[0] < 1.0 else need)
     for l in range(2, L + 1):
-        kl = k if l < L else np.ones_like(k)
-        ok &= k >= np.log((L + 1) * kl * m[l - 1] / delta) * rho(ps[l])
+        if active[l]:
+            kl = k if l < L else np.ones_like(k)
+            ok &= k >= np.log(T * kl * m[l - 1] / delta) * rho(ps[l])
     return ok
 
 
