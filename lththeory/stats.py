@@ -111,6 +111,7 @@ for _name, _key in (
     ("subset-sum", 2),
     ("strong", 3),
     ("lower-bound", 4),
+    ("subset-sum-calibration", 5),  # the stored draws of the random-subset-sum lemma
     ("two-hidden", 46),
 ):
     register_seed_key(_name, _key)

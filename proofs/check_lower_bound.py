@@ -268,6 +268,59 @@ def check_c_threshold() -> str:
 
 # ---------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------
+# (d) equal supports exactly, and the upper bound that uses the input mask
+
+
+def check_d_equal_supports() -> str:
+    p1, p2 = sp.symbols("p1 p2", positive=True)
+    cases = 0
+    for S, d, N, n in (({0, 1}, 2, 2, 1), ({0, 1}, 2, 3, 2), ({0, 1}, 3, 2, 1), ({1}, 2, 3, 2)):
+        enum = _enumerated_probability([S] * n, N, d, p1, p2)
+        assert sp.expand(enum - closed_form(N, n, p2 * p1 ** len(S))) == 0, (S, d, N, n)
+        cases += 1
+    return (
+        f"(d1) equal supports, {cases} tiny sources: exhaustive enumeration equals "
+        "P(Bin(N, p2 p1^s) >= n) as a polynomial in p1, p2"
+    )
+
+
+def check_d_masked_bound() -> str:
+    from lththeory.lower_bound import OneHiddenTarget
+    from lththeory.lower_bound.theory import masked_upper_bound, usable_probability
+
+    p1, p2 = sp.symbols("p1 p2", positive=True)
+    checked = 0
+    for supports, d, N in (
+        ([{0}, {1}], 2, 3),
+        ([{0, 1}, {0}], 2, 3),
+        ([{0}, {1}, {1}], 2, 3),
+        ([{0, 1}, {1, 2}], 3, 2),
+    ):
+        n = len(supports)
+        W = np.zeros((n, d))
+        for i, S in enumerate(supports):
+            W[i, sorted(S)] = 1.0
+        b = -0.1 * (1 + np.arange(n)) * W.sum(axis=1) / n  # distinct hyperplanes inside the box
+        t = OneHiddenTarget(W, b, np.ones(n), 0.0)
+        enum = _enumerated_probability(supports, N, d, p1, p2)
+        for a, c in itertools.product([sp.Rational(1, 4), sp.Rational(2, 3)], repeat=2):
+            # inclusion-exclusion against enumeration of one input-mask row
+            row = sum(
+                a ** sum(bits) * (1 - a) ** (d - sum(bits))
+                for bits in itertools.product((0, 1), repeat=d)
+                if any(all(bits[j] for j in S) for S in supports)
+            )
+            assert abs(float(row) - usable_probability(t, float(a))) < 1e-12
+            val = float(enum.subs({p1: a, p2: c}))
+            assert val <= masked_upper_bound(t, N, float(a), float(c)) + 1e-12, (supports, a, c)
+            checked += 1
+    return (
+        f"(d2) at {checked} (target, p1, p2): pi by inclusion-exclusion equals enumeration of an "
+        "input-mask row, and the exact probability never exceeds the masked upper bound"
+    )
+
+
 CHECKS: list[Callable[[], str]] = [
     check_a_exponent_at_t,
     check_a_t_optimal,
@@ -280,6 +333,8 @@ CHECKS: list[Callable[[], str]] = [
     check_b_bounds_general,
     check_b_scipy,
     check_c_threshold,
+    check_d_equal_supports,
+    check_d_masked_bound,
 ]
 
 

@@ -5,8 +5,9 @@ or exits with status 1 if any check fails. ``run_checks()`` returns the same lin
 with "ok" or "FAIL") for the test suite.
 
 Labels follow the note: (a) the phi(x) - phi(-x) split of the univariate layer, (b) the error
-propagation and the precision rule, (c) the Chernoff step, (d) the width formula and its inversion,
-(e) the rho(p) factor, (f) the product distribution of path candidates. Algebra is done by sympy on
+propagation and the precision rule, (c) the random-subset-sum lemma and a set's group failure,
+(d) Theorem S's union bound and the lemma's inversion, (e) the 1/p factor, (f) the product
+distribution of path candidates. Algebra is done by sympy on
 symbols with declared signs; floats appear only in the numeric spot checks.
 """
 
@@ -141,89 +142,159 @@ def check_b_pensia_cap() -> str:
 
 
 # ---------------------------------------------------------------------------
-# (c) Chernoff
+# (c) the random-subset-sum lemma and the group failure of a set
 
 
-def check_c_chernoff() -> str:
-    # P(X <= (1 - t) mu) <= exp(-mu t^2 / 2): the MGF exponent at lambda = -ln(1 - t) is
-    # -mu psi0(t) with psi0(t) = (1 - t) ln(1 - t) + t >= t^2/2; at t = 1/2 and mu = k q: exp(-kq/8)
-    mu, t = sp.symbols("mu t", positive=True)
-    lam = -sp.log(1 - t)
-    exponent = lam * (1 - t) * mu + mu * (sp.exp(-lam) - 1)
-    psi0 = (1 - t) * sp.log(1 - t) + t
-    assert _zero(exponent + mu * psi0)
-    psi = psi0 - t**2 / 2
-    assert psi.subs(t, 0) == 0
-    assert _zero(sp.diff(psi, t) - (-sp.log(1 - t) - t))  # >= 0 since -ln(1-t) >= t
-    k, q = sp.symbols("k q", positive=True)
-    assert _zero(
-        sp.exp(-mu * t**2 / 2).subs({t: sp.Rational(1, 2), mu: k * q}) - sp.exp(-k * q / 8)
-    )
-    return "(c1) P(Binomial(k, q) < kq/2) <= exp(-kq/8) (MGF derivation)"
+def check_c_fixed_target() -> str:
+    # a fixed z is never farther from the subset sums than the worst z: min_S |z - sum_S| <= W_g
+    from lththeory.subset_sum import sample_values, solve, worst_error
+
+    rng = np.random.default_rng(3)
+    n_cases = 0
+    for dist in ("uniform", "product"):
+        for g in (4, 8, 12):
+            for _ in range(30):
+                a = sample_values(g, dist, rng)
+                w = worst_error(a)
+                z = rng.uniform(-1, 1, size=5)
+                assert np.all(solve(a, z).errors <= w + 1e-12)
+                n_cases += 1
+    return f"(c1) min_S |z - sum_S a| <= W_g for fixed z in [-1, 1] ({n_cases} draws, both distributions)"
 
 
-def check_c_width_conditions() -> str:
-    # k = (2/q) max(n, 4 ln(2/delta)): kq/2 >= n (so {X < n} is inside {X < kq/2}) and
-    # exp(-kq/8) <= delta/2, with equality at k = 8 ln(2/delta) / q
-    q, d = sp.symbols("q delta", positive=True)
-    k = 8 * sp.log(2 / d) / q
-    assert _zero(sp.exp(-k * q / 8) - d / 2)
-    n = sp.symbols("n", positive=True)
-    assert _zero((2 * n / q) * q / 2 - n)
-    return "(c2) k = (2/q) max(n, 4 ln(2/delta)) gives kq/2 >= n and exp(-kq/8) <= delta/2"
+def check_c_net() -> str:
+    # z_m = min(-1 + m eps, 1), m < M = ceil(2/eps) + 1: consecutive points are at most eps apart and
+    # cover [-1, 1], so every z is within eps/2 of one of them
+    from lththeory.subset_sum.lemma import net_size
+
+    grid = np.linspace(-1, 1, 20001)
+    for eps in (1.5, 0.7, 0.3, 0.1, 0.037, 0.01):
+        M = net_size(eps)
+        z = np.minimum(-1 + eps * np.arange(M), 1.0)
+        assert z[0] == -1 and z[-1] == 1 and np.all(np.diff(z) <= eps + 1e-15)
+        idx = np.clip(np.searchsorted(z, grid), 1, M - 1)
+        near = np.minimum(np.abs(grid - z[idx - 1]), np.abs(grid - z[idx]))
+        assert near.max() <= eps / 2 + 1e-12
+    return "(c2) the net z_m = min(-1 + m eps, 1), m < ceil(2/eps) + 1, is within eps/2 of every z"
 
 
-def check_c_numeric_tail() -> str:
-    worst = -np.inf
-    for q in (0.01, 0.05, 0.125, 0.25, 0.5):
-        for n in (5, 10, 20, 40):
-            for dl in (0.1, 1e-3, 1e-6):
-                k = math.ceil(2 / q * max(n, 4 * math.log(2 / dl)))
-                tail = float(binom.cdf(n - 1, k, q))
-                assert tail <= dl / 2, (q, n, dl, tail)
-                worst = max(worst, tail / (dl / 2))
+def check_c_set_failure() -> str:
+    # strong.set_failure upper-bounds E[phi^min(floor(X/g), G)], X ~ Bin(k, q), and is close to it
+    from lththeory.strong import set_failure
+
+    worst = 0.0
+    for k, q, g, phi, G in (
+        (40, 0.5, 4, 0.3, 16),
+        (400, 0.1, 8, 0.5, 16),
+        (2000, 0.05, 10, 0.2, 4),
+        (100000, 0.01, 20, 0.05, 16),
+        (30, 0.9, 20, 0.1, 16),
+        (19, 0.9, 20, 0.1, 16),
+    ):
+        x = np.arange(k + 1)
+        exact = float(binom.pmf(x, k, q) @ (phi ** np.minimum(x // g, G)))
+        got = set_failure(k, q, g, phi, G)
+        assert exact - 1e-15 <= got <= exact * (1 + 1e-6) + 1e-300, (k, q, g, got, exact)
+        worst = max(worst, got / exact - 1 if exact > 0 else 0.0)
+    return f"(c3) set_failure bounds E[phi^min(floor(X/g), G)] from above (max excess {worst:.1e})"
+
+
+def check_c_clopper_pearson() -> str:
+    # phi+ = Beta^-1(1 - alpha; F + 1, T - F) is the upper end of the (1 - 2 alpha) two-sided
+    # Clopper-Pearson interval, i.e. the phi with P(Bin(T, phi) <= F) = alpha
+    from scipy import stats
+
+    for T in (50, 4000):
+        for F in (0, 1, 7, T // 3, T - 1):
+            for alpha in (1e-3, 0.05):
+                up = stats.beta.ppf(1 - alpha, F + 1, T - F)
+                ci = stats.binomtest(F, T).proportion_ci(confidence_level=1 - 2 * alpha)
+                assert abs(up - ci.high) < 1e-9, (T, F, alpha, up, ci.high)
+                assert abs(binom.cdf(F, T, up) - alpha) < 1e-8
+    return "(c4) phi+ = Beta^-1(1 - alpha; F+1, T-F) is the one-sided Clopper-Pearson bound"
+
+
+# ---------------------------------------------------------------------------
+# (d) Theorem S's bound and the lemma's inversion
+
+
+def check_d_union_bound() -> str:
+    from lththeory import random_target
+    from lththeory.strong import error_budget, set_failure, theorem_s
+    from lththeory.subset_sum import fixed_target_failure
+
+    t = random_target([2, 3, 1], seed=5)
+    W = [np.asarray(w) for w in t.weights]
+    b = [np.asarray(x) for x in t.biases]
+    for k, p, kind in ((400, 0.5, "univariate"), (2000, 0.3, "univariate"), (600, 0.5, "pensia")):
+        th = theorem_s(t, k, p, 0.05, construction=kind, group_size=16)
+        ep = error_budget(t, 0.05, kind, "worst", 16).eps_prime
+        # the sets written out by hand (2-3-1 target on [-1, 1]^2: two halves per layer-1 weight;
+        # depth L+1: k copies of each hidden neuron, one output; Pensia: one neuron each)
+        copies = k if kind == "univariate" else 1
+        q2 = p if kind == "univariate" else p * p / 2
+        dist2 = "uniform" if kind == "univariate" else "product"
+        sets = [(abs(z), 2 * copies, p * p / 2, "product", 1) for z in W[0].ravel()]
+        sets += [(abs(z), 1, q2, dist2, 2) for z in W[1].ravel()]
+        sets += [(abs(z), copies, p / 2, "product", 1) for z in b[0]]
+        sets += [(abs(z), 1, p / 2, "product", 2) for z in b[1]]
+        total = sum(
+            count * set_failure(k, q, 16, fixed_target_failure(z, 16, ep[layer - 1], dist))
+            for z, count, q, dist, layer in sets
+        )
+        assert abs(min(total, 1.0) - th.failure) <= 1e-9 * max(total, 1e-300), (kind, total)
     return (
-        f"(c3) exact Binomial tails at the formula's k stay below delta/2 (max ratio {worst:.2e})"
+        "(d1) Theorem S's bound = sum over the sets (written out by hand) of their psi+ group "
+        "failures (independent recomputation)"
     )
 
 
-# ---------------------------------------------------------------------------
-# (d) width formula and its inversion
+def check_d_monotone() -> str:
+    from lththeory.strong import set_failure
+
+    for q, g, phi in ((0.25, 10, 0.3), (0.05, 16, 0.1), (0.5, 20, 0.6)):
+        vals = [set_failure(k, q, g, phi) for k in range(g, 30 * g, 7)]
+        assert all(b <= a + 1e-15 for a, b in zip(vals, vals[1:], strict=False))
+    return "(d2) a set's failure bound falls as its block grows (X stochastically increases)"
 
 
-def check_d_lueker_inversion() -> str:
-    C, eps, n = sp.symbols("C epsilon n", positive=True)
-    n_of_eps = C * sp.log(1 / eps, 2)
-    sol = sp.solve(sp.Eq(n, n_of_eps), eps)
-    assert len(sol) == 1 and _zero(sol[0] - 2 ** (-n / C))
-    assert _zero(n_of_eps.subs(eps, 2 ** (-n / C)) - n)
-    return "(d1) n = C log2(1/eps)  <=>  eps = 2^(-n/C)"
+def check_d_required_candidates() -> str:
+    from lththeory.subset_sum import group_failure, required_candidates
+    from lththeory.subset_sum.calibration import calibrated_sizes
+    from lththeory.subset_sum.lemma import net_size
 
-
-def check_d_width_inversion() -> str:
-    # k(eps) = (2/q) C log2(1/eps) (the Lueker term of the width) inverts to eps(k) = 2^(-k q / (2C))
-    C, eps, k, q = sp.symbols("C epsilon k q", positive=True)
-    k_of_eps = 2 / q * C * sp.log(1 / eps, 2)
-    sol = sp.solve(sp.Eq(k, k_of_eps), eps)
-    assert len(sol) == 1 and _zero(sol[0] - 2 ** (-k * q / (2 * C)))
-    assert _zero(k_of_eps.subs(eps, 2 ** (-k * q / (2 * C))) - k)
-    # and it is decreasing in k: a wider block reaches a finer precision
-    assert sp.simplify(sp.diff(sol[0], k)).is_negative
-    return "(d2) k = (2/q) C log2(1/eps)  <=>  eps = 2^(-kq/(2C)), decreasing in k"
-
-
-def check_d_numeric_roundtrip() -> str:
-    rng = np.random.default_rng(0)
-    for _ in range(200):
-        C, q = rng.uniform(0.5, 4), rng.uniform(0.01, 1)
-        eps = 10 ** rng.uniform(-9, -1)
-        k = 2 / q * C * math.log2(1 / eps)
-        assert abs(2 ** (-k * q / (2 * C)) / eps - 1) < 1e-9
-    return "(d3) numeric round trip of the width formula (200 random C, q, eps)"
+    for eps, delta, dist in (
+        (0.1, 0.1, "uniform"),
+        (0.02, 0.01, "uniform"),
+        (0.05, 0.1, "product"),
+    ):
+        n = required_candidates(eps, delta, dist)
+        M = net_size(eps)
+        options = []
+        for g in calibrated_sizes(dist):
+            phi = group_failure(g, eps / 2, dist)
+            if phi < 1:
+                G = 1 if M * phi <= delta else math.ceil(math.log(M / delta) / math.log(1 / phi))
+                assert M * phi**G <= delta * (1 + 1e-12)
+                assert G == 1 or M * phi ** (G - 1) > delta
+                options.append(g * G)
+        assert n == min(options)
+    return "(d3) required_candidates is the smallest g G with M phi+(g, eps/2)^G <= delta"
 
 
 # ---------------------------------------------------------------------------
-# (e) rho(p)
+# (e) the 1/p factor
+
+
+def check_e_dense_limit() -> str:
+    # even at p = 1 a layer-1 set has X ~ Bin(k, 1/2) candidates: below g of them no group exists,
+    # so the block needs k >= 2 g candidates on average (a factor 1/q = 2/(p1 p2), not rho(p) -> 0)
+    from lththeory.strong import set_failure
+
+    for g in (8, 16, 20):
+        assert set_failure(g - 1, 0.5, g, 0.0) == 1.0
+        assert set_failure(2 * g, 0.5, g, 0.0) >= 0.4  # P(Bin(2g, 1/2) < g) is about 1/2
+    return "(e1) at p = 1 a layer-1 block of k < g has no group; k = 2g fails about half the time"
 
 
 def check_e_rho_sandwich() -> str:
@@ -237,18 +308,7 @@ def check_e_rho_sandwich() -> str:
         assert h.subs(r, 0) == 0
         dh = sp.diff(h, r)
         assert dh.subs(r, 0) == 0 and sp.simplify(sp.diff(dh, r)).is_positive
-    return "(e1) 1/p - 1 <= rho(p) <= 1/p: k/p and k rho(p) differ by at most k"
-
-
-def check_e_grouping() -> str:
-    # splitting a block into n groups of g: P(some group has no candidate) <= n (1-p)^g <= delta
-    # iff g >= rho(p) ln(n/delta)   (with 1 - p = e^-r)
-    r, n, d, g = sp.symbols("r n delta g", positive=True)
-    sol = sp.solve(sp.Eq(n * sp.exp(-r * g), d), g)
-    assert len(sol) == 1 and _zero(sol[0] - sp.log(n / d) / r)
-    return (
-        "(e2) n groups of g >= rho(p) ln(n/delta) neurons each hold a candidate w.p. >= 1 - delta"
-    )
+    return "(e2) 1/p - 1 <= rho(p) <= 1/p: k/p and k rho(p) differ by at most k"
 
 
 # ---------------------------------------------------------------------------
@@ -277,14 +337,15 @@ CHECKS: list[Callable[[], str]] = [
     check_b_unrolled,
     check_b_rule,
     check_b_pensia_cap,
-    check_c_chernoff,
-    check_c_width_conditions,
-    check_c_numeric_tail,
-    check_d_lueker_inversion,
-    check_d_width_inversion,
-    check_d_numeric_roundtrip,
+    check_c_fixed_target,
+    check_c_net,
+    check_c_set_failure,
+    check_c_clopper_pearson,
+    check_d_union_bound,
+    check_d_monotone,
+    check_d_required_candidates,
+    check_e_dense_limit,
     check_e_rho_sandwich,
-    check_e_grouping,
     check_f_product_density,
 ]
 

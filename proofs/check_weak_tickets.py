@@ -13,6 +13,7 @@ rho(p) = 1/r.
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from collections.abc import Callable
@@ -362,6 +363,130 @@ def check_e_upset_numeric() -> str:
 
 # ---------------------------------------------------------------------------
 
+
+# ---------------------------------------------------------------------------
+# (f) Theorem W' (count thresholds)
+
+
+def check_f_stochastic_order() -> str:
+    # P(Bin(k, q) < t) = I_{1-q}(k - t + 1, t) decreases in q: its q-derivative is minus the Beta
+    # density (times a positive constant), checked symbolically for small k and numerically on a grid
+    q = sp.symbols("q", positive=True)
+    for k in range(1, 7):
+        for t in range(1, k + 1):
+            tail = sum(sp.binomial(k, x) * q**x * (1 - q) ** (k - x) for x in range(t))
+            d = sp.factor(sp.diff(tail, q))
+            expected = -k * sp.binomial(k - 1, t - 1) * q ** (t - 1) * (1 - q) ** (k - t)
+            assert sp.simplify(d - expected) == 0
+    grid = np.linspace(0.01, 0.99, 60)
+    for k in (5, 50, 500):
+        for t in (1, k // 3 + 1, k):
+            vals = binom.cdf(t - 1, k, grid)
+            assert np.all(np.diff(vals) <= 1e-15)
+    return "(f1) P(Bin(k, q) < t) decreases in q (derivative -k C(k-1,t-1) q^(t-1) (1-q)^(k-t))"
+
+
+def _w_prime_terms_plain(C, d, k, ps, ts):
+    L = len(C)
+    ks = [k] * L + [1]
+    out = [sum(binom.cdf(ts[0][j] - 1, ks[0], ps[0]) for j in range(d))]
+    for l in range(1, L + 1):
+        total = 0.0
+        for i in range(C[l - 1].shape[0]):
+            q = math.prod(
+                (1 - (1 - ps[l]) ** ts[l - 1][j]) ** int(C[l - 1][i, j])
+                for j in range(C[l - 1].shape[1])
+            )
+            total += binom.cdf(ts[l][i] - 1, ks[l], q) if l < L else 1 - q
+        out.append(total)
+    return out
+
+
+def check_f_bound_formula() -> str:
+    from lththeory import random_target
+    from lththeory.weak import sharp_terms
+
+    rng = np.random.default_rng(1)
+    for trial in range(20):
+        widths = [int(w) for w in rng.integers(1, 5, size=rng.integers(2, 5))]
+        t = random_target(widths, density=float(rng.uniform(0.4, 1)), seed=trial)
+        k = int(rng.integers(2, 80))
+        ps = rng.uniform(0.1, 1.0, size=t.depth + 1)
+        sizes = (t.input_dim,) + t.widths[1:-1]
+        ts = [rng.integers(1, k + 1, size=n) for n in sizes]
+        got = sharp_terms(t, k, ps, ts)
+        want = _w_prime_terms_plain(t.fan_in(), t.input_dim, k, ps, ts)
+        assert np.allclose(got, want, rtol=1e-9, atol=1e-300), (got, want)
+    return (
+        "(f2) the bound's terms equal a plain evaluation with scipy.stats.binom (20 random cases)"
+    )
+
+
+def check_f_union_structure() -> str:
+    # the failure event A_L lies in A_0 u (A_1 n A_0^c) u ... u (A_L n A_{L-1}^c): the first level
+    # below its thresholds is either 0 or follows a level that is not (all outcome patterns)
+    for L in range(1, 7):
+        for pattern in itertools.product([False, True], repeat=L + 1):
+            covered = pattern[0] or any(pattern[l] and not pattern[l - 1] for l in range(1, L + 1))
+            assert covered or not pattern[L]
+    return (
+        "(f3) A_L is covered by A_0 and the events A_l n A_{l-1}^c (all outcome patterns, L <= 6)"
+    )
+
+
+def check_f_multiplicity_product() -> str:
+    # c required edges (distinct positions) each into v valid copies: the c events use disjoint sets
+    # of v mask entries, so P(all present) = (1 - (1-p)^v)^c; exact enumeration of the c*v entries
+    p = sp.Rational(2, 7)
+    for c in range(1, 4):
+        for v in range(1, 4):
+            total = sp.Integer(0)
+            for bits in itertools.product([0, 1], repeat=c * v):
+                ok = all(any(bits[e * v : (e + 1) * v]) for e in range(c))
+                if ok:
+                    ones = sum(bits)
+                    total += p**ones * (1 - p) ** (c * v - ones)
+            assert sp.simplify(total - (1 - (1 - p) ** v) ** c) == 0
+    return "(f4) c required edges into v valid copies: P = (1 - (1-p)^v)^c (exact enumeration)"
+
+
+def check_f_every_copy_valid() -> str:
+    from lththeory import random_target
+    from lththeory.weak import every_copy_valid_probability
+
+    for widths, k, p in (((2, 3, 1), 4, 0.6), ((2, 2, 2, 1), 3, 0.7)):
+        t = random_target(widths, seed=2)
+        C = t.fan_in()
+        total = 0.0
+        for v in itertools.product(range(k + 1), repeat=t.input_dim):
+            pv = math.prod(binom.pmf(x, k, p) for x in v)
+            q1 = np.prod((1 - (1 - p) ** np.array(v, float))[None, :] ** C[0], axis=1)
+            kk = k if len(C) > 1 else 1
+            val = pv * float(np.prod(q1**kk))
+            for l in range(2, len(C) + 1):
+                kl = k if l < len(C) else 1
+                val *= float(np.prod((1 - (1 - p) ** k) ** (C[l - 1].sum(axis=1) * kl)))
+            total += val
+        got = every_copy_valid_probability(t, k, p)
+        assert abs(got - total) <= 1e-10 * max(total, 1e-300), (got, total)
+    return "(f5) P(every copy valid) (Proposition 7) equals exhaustive enumeration on tiny sources"
+
+
+# ---------------------------------------------------------------------------
+# (g) the construction's scaling law (a prediction)
+
+
+def check_g_balance() -> str:
+    # V1 = k (k p^2)^s and p V1 = 1 give k = p^(-(2s+1)/(s+1)); slope 2 - 1/(s+1) against 1/p
+    k, p, s = sp.symbols("k p s", positive=True)
+    sol = sp.solve(sp.Eq(p * k * (k * p**2) ** s, 1), k)
+    assert len(sol) == 1
+    expo = sp.simplify(sp.log(sol[0]) / sp.log(1 / p))
+    assert sp.simplify(expo - (2 * s + 1) / (s + 1)) == 0
+    assert sp.simplify((2 * s + 1) / (s + 1) - (2 - 1 / (s + 1))) == 0
+    return "(g1) p k (k p^2)^s = 1  <=>  k = (1/p)^(2 - 1/(s+1)) (the predicted fan-in law)"
+
+
 CHECKS: list[Callable[[], str]] = [
     check_a_chernoff_exponent,
     check_a_chernoff_derivation,
@@ -377,6 +502,12 @@ CHECKS: list[Callable[[], str]] = [
     check_d_numeric,
     check_e_convexity,
     check_e_upset_numeric,
+    check_f_stochastic_order,
+    check_f_bound_formula,
+    check_f_union_structure,
+    check_f_multiplicity_product,
+    check_f_every_copy_valid,
+    check_g_balance,
 ]
 
 

@@ -13,8 +13,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 CASES = {
     "01_weak_tickets.ipynb": (
-        ["weak_phase.png"],
-        ["success: True", "dense first layer: fit"],
+        ["weak_phase.png", "weak_fan_in.png"],
+        ["success: True", "dense first layer: fit", "W' ", "s = 8: slope"],
     ),
     "02_strong_tickets.ipynb": (
         ["strong_phase.png", "strong_error.png", "lueker.png"],

@@ -15,6 +15,7 @@ seed; deterministic in practice).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -31,16 +32,13 @@ from lththeory.strong import (
     error_budget,
     estimate_error,
     interval_bounds,
-    lueker_candidates,
     predicted_ticket_size,
-    reachable_eps,
     sample_source,
     source_densities,
+    theorem_s,
     theorem_s_common_width,
     theorem_s_failure_bound,
-    theorem_s_widths,
 )
-from lththeory.strong.theory import conditions_hold as _conditions  # behind the common width
 
 ALPHA = 1e-3
 
@@ -403,32 +401,24 @@ def test_candidate_sets_count_every_subset_sum():
     assert psets["layer 2 (intermediate)"].q == pytest.approx(0.125)
 
 
-def test_lueker_inversion_round_trip():
-    for C in (1.0, 2.03, 2.55):
-        for eps in (1e-2, 1e-5, 3e-8):
-            n = lueker_candidates(eps, 0.5, C)
-            assert reachable_eps(n, C) <= eps * (1 + 1e-9)
-            assert n == 1 or reachable_eps(n - 1, C) > eps
-
-
-def test_theorem_widths_are_the_smallest_meeting_the_conditions():
+def test_theorem_width_is_the_smallest_with_bound_below_delta():
+    """For its group size, the common width's bound is <= delta and one block less is above."""
     target = random_target([2, 3, 1], seed=5)
-    eps, delta = 0.01, 0.1
-    kk = theorem_s_common_width(target, 0.5, eps, delta)
-    assert _conditions(target, kk, (0.5,) * 3, eps, delta, None, "univariate")
-    assert not _conditions(target, kk - 1, (0.5,) * 3, eps, delta, None, "univariate")
-    assert theorem_s_failure_bound(target, kk, 0.5, eps) <= delta
-    # the rho(p) factor: the width grows as the density falls
-    widths = [theorem_s_common_width(target, p, eps, delta) for p in (0.9, 0.5, 0.2)]
+    eps, delta = 0.02, 0.1
+    th = theorem_s_common_width(target, 0.5, eps, delta)
+    assert th.failure <= delta and th.k >= 2 * th.group_size
+    assert theorem_s(target, th.k - 1, 0.5, eps, group_size=th.group_size).failure > delta
+    assert theorem_s_failure_bound(target, th.k, 0.5, eps, group_size=th.group_size) <= delta
+    # the 1/p factor: the width grows as the density falls, about like 1/(p_1 p_2) here
+    widths = [theorem_s_common_width(target, p, eps, delta).k for p in (0.9, 0.5, 0.2)]
     assert widths[0] < widths[1] < widths[2]
-    w = theorem_s_widths(target, 0.5, eps, delta)
-    assert all(v >= 1 for v in w.k) and set(w.n_required) == {s.name for s in w.sets}
-    assert max(w.k) <= kk * 1.01 + 1
+    assert 0.2 < widths[2] / widths[1] / (0.5 / 0.2) ** 2 < 5
+    assert 0.9 < th.confidence <= 1
 
 
 def test_failure_bound_decreases_with_width_and_predicted_size_grows():
     target = random_target([2, 3, 1], seed=5)
-    b = [theorem_s_failure_bound(target, k, 0.5, 0.01) for k in (100, 400, 1600, 6400)]
+    b = [theorem_s_failure_bound(target, k, 0.5, 0.01) for k in (40, 400, 1600, 6400)]
     assert b[0] == 1.0 and all(x >= y for x, y in zip(b, b[1:], strict=False))
     assert b[-1] < 0.1
     s = [predicted_ticket_size(target, k, 0.5, 0.01) for k in (50, 100, 400)]
@@ -436,15 +426,23 @@ def test_failure_bound_decreases_with_width_and_predicted_size_grows():
 
 
 def test_measured_success_at_the_theorem_width_is_not_below_one_minus_delta():
-    """Theorem S holds: at the theorem's width the failure rate is at most delta = 0.1. One-sided
-    binomial test of H0: P(success) >= 0.9 on 30 trials, rejected at p < 1e-3."""
+    """Theorem S holds for the construction it bounds (groups of g, worst-case budget): at its
+    width the failure rate is at most delta = 0.1. One-sided exact binomial test of failure <= 0.1
+    on 30 trials at alpha = 1e-3 (power about 0.4 against a failure rate of 0.2; the slow test below
+    has more trials), and at a quarter of the width the construction fails (within 4x of the
+    frontier)."""
     target = random_target([1, 2, 1], seed=3)
-    kk = theorem_s_common_width(target, 0.8, 0.05, 0.1)
+    th = theorem_s_common_width(target, 0.8, 0.05, 0.1)
     ok = 0
     for seed in range(30):
-        src = sample_source(target, kk, 0.8, seed=seed)
-        ok += construct(target, src, 0.05, evaluate=False).success
+        src = sample_source(target, th.k, 0.8, seed=seed)
+        ok += construct(target, src, 0.05, evaluate=False, group_size=th.group_size).success
     assert stats.binomtest(ok, 30, 0.9, alternative="less").pvalue > ALPHA
+    low = 0
+    for seed in range(10):
+        src = sample_source(target, th.k // 4, 0.8, seed=100 + seed)
+        low += construct(target, src, 0.05, evaluate=False, group_size=th.group_size).success
+    assert low < 10
 
 
 def test_source_densities_use_the_density_schemes():
@@ -484,7 +482,7 @@ def test_theorem_refuses_targets_outside_the_unit_range():
     target = random_target([2, 3, 1], seed=0)
     big = ReLUNetwork(tuple(3 * np.asarray(w) for w in target.weights), target.biases)
     with pytest.raises(LTHInputError, match=r"\[-1, 1\]"):
-        theorem_s_widths(big, 0.5, 0.01)
+        theorem_s(big, 100, 0.5, 0.01)
 
 
 def test_source_for_another_target_is_refused(small_case):
@@ -499,21 +497,32 @@ def test_source_for_another_target_is_refused(small_case):
 
 @pytest.mark.slow
 def test_theorem_width_failure_rate_two_layers_slow():
-    """A 2-3-1 target at density 0.5: at Theorem S's common width the failure rate is at most
-    delta = 0.1 (one-sided binomial test of H0: P(success) >= 0.9 on 40 trials, rejected at
-    p < 1e-3), and Pensia's construction at its own theorem width as well."""
+    """A 2-3-1 target at density 0.5: at Theorem S's common width the theorem's construction fails
+    at most delta = 0.1 of the time (one-sided exact test at alpha = 1e-3 on 60 trials), for both
+    constructions."""
     target = random_target([2, 3, 1], seed=5)
-    for kind, fn in (("univariate", construct), ("pensia", construct_pensia)):
-        kk = theorem_s_common_width(target, 0.5, 0.02, 0.1, construction=kind)
+    for kind in ("univariate", "pensia"):
+        th = theorem_s_common_width(target, 0.5, 0.05, 0.1, construction=kind)
         ok = 0
-        for seed in range(40):
-            src = sample_source(target, kk, 0.5, seed=seed, construction=kind)
-            ok += fn(target, src, 0.02, evaluate=False).success
-        assert stats.binomtest(ok, 40, 0.9, alternative="less").pvalue > ALPHA, (kind, kk, ok)
+        for seed in range(60):
+            src = sample_source(target, th.k, 0.5, seed=seed, construction=kind)
+            ok += construct(target, src, 0.05, evaluate=False, group_size=th.group_size).success
+        assert stats.binomtest(ok, 60, 0.9, alternative="less").pvalue > ALPHA, (kind, th.k, ok)
 
 
-def test_theory_constant_dict_must_name_both_distributions():
-    from lththeory.strong import theorem_s_widths
-
-    with pytest.raises(LTHInputError, match="C must give a constant for"):
-        theorem_s_widths(random_target([2, 3, 1], seed=0), 0.5, 0.1, C={"uniform": 1.0})
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        ({"group_size": 30}, "group_size must be in [1, 25]"),
+        ({"group_size": 0}, "group_size must be an integer >= 1"),
+        ({"eps": 1e-9}, "is below what groups of"),
+        ({"max_groups": 0}, "max_groups must be an integer >= 1"),
+        ({"alpha": 2.0}, "alpha must be in (0, 1)"),
+    ],
+)
+def test_theorem_bad_input_is_one_line(kwargs, fragment):
+    target = random_target([2, 3, 1], seed=0)
+    args = {"eps": 0.05} | kwargs
+    with pytest.raises(LTHInputError, match=re.escape(fragment)) as e:
+        theorem_s_common_width(target, 0.5, **args)
+    assert "\n" not in str(e.value)

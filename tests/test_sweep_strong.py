@@ -59,7 +59,15 @@ def test_strong_sweep_writes_files_and_columns(tmp_path, capsys):
     assert sweep.main(STRONG + ["--out", str(out)]) == 0
     rows = sweep.read_csv(out / "results.csv")
     assert len(rows) == 4
-    assert list(rows[0]) == WEAK_COLUMNS + ["eps", "median_error", "max_error", "ticket_density"]
+    assert list(rows[0]) == WEAK_COLUMNS + [
+        "eps",
+        "median_error",
+        "max_error",
+        "ticket_density",
+        "candidates",
+        "group_size",
+        "confidence",
+    ]
     for r in rows:
         assert float(r["ci_low"]) <= float(r["rate"]) <= float(r["ci_high"])
         assert int(r["successes"]) <= int(r["trials"]) == 3

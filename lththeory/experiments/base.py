@@ -292,12 +292,13 @@ class WidthSparsityExperiment(Experiment):
         self,
         point: tuple[int, float],
         prop: Proportion,
-        theory_width: int,
-        bound_success: float,
+        theory_width: int | None,
+        bound_success: float | None,
         densities: Sequence[float],
         config: dict,
     ) -> dict:
-        """The columns BASE_COLUMNS + BOUND_COLUMNS of grid point (width, sparsity)."""
+        """The columns BASE_COLUMNS + BOUND_COLUMNS of grid point (width, sparsity); the theorem's
+        columns are blank where ``theory_width`` is None (no theorem for this construction)."""
         k, s = point
         return {
             "experiment": self.name,
@@ -312,7 +313,9 @@ class WidthSparsityExperiment(Experiment):
             "delta": config["delta"],
             "target": target_label(config),
             "bound_success": bound_success,
-            "bound_holds": bound_holds(prop, k, theory_width, config["delta"]),
+            "bound_holds": (
+                "" if theory_width is None else bound_holds(prop, k, theory_width, config["delta"])
+            ),
         }
 
     def bound_lines(self, rows: list[dict], config: dict) -> list[str]:

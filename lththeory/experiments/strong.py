@@ -5,11 +5,15 @@ input, copies per target neuron and constant neurons) and ``sparsity`` (1 - p, t
 source layer; p_1 = 1 with ``--dense-first-layer``). Per grid point and trial a fresh lazily generated
 ER source (U[-1, 1] weights and biases, or ``--weights normal``) and the explicit construction
 (``--construction univariate``: depth L+1, or ``pensia``: depth 2L; both registered in
-``lththeory.registry.CONSTRUCTIONS``). A trial succeeds when the ticket's certified error and its
+``lththeory.registry.CONSTRUCTIONS``). With ``--candidates theorem`` (default) it is the theorem's
+construction: every subset sum over disjoint groups of g candidates with the worst-case error budget,
+g the group size of Theorem S at this sparsity, so the measured rate and the theorem's bound concern
+the same construction; ``--candidates practical`` solves over up to 26 candidates at once with the
+typical budget (no theorem columns). A trial succeeds when the ticket's certified error and its
 estimated sup error are at most ``--eps``. Per grid point: the success rate with its Clopper-Pearson
 interval, the median and worst estimated error (of the best-effort ticket when the construction fails),
-the median ticket density (successful trials) and Theorem S's smallest common width with its guaranteed
-success probability at this width.
+the median ticket density (successful trials), Theorem S's smallest common width, group size and
+guaranteed success probability at this width (docs/theory.md §5.5).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ..stats import (
     proportion,
 )
 from ..strong import (
+    TheoremS,
     construct,
     sample_source,
     strong_construction,
@@ -51,6 +56,18 @@ from .base import (
 )
 
 __all__ = ["EXPERIMENT", "StrongExperiment"]
+
+_THEOREMS: dict = {}
+
+
+def _theorem(key: tuple, construction: str, target: ReLUNetwork) -> TheoremS:
+    """Theorem S's smallest common width for (target, seed, densities, eps, delta), memoised."""
+    if (key, construction) not in _THEOREMS:
+        _, _, dens, eps, delta = key
+        _THEOREMS[key, construction] = theorem_s_common_width(
+            target, list(dens), eps, delta, construction
+        )
+    return _THEOREMS[key, construction]
 
 
 class StrongExperiment(WidthSparsityExperiment):
@@ -73,7 +90,17 @@ class StrongExperiment(WidthSparsityExperiment):
             help="sparsity 1 - p of every source layer (comma-separated list)",
         ),
     }
-    columns = [*BASE_COLUMNS, *BOUND_COLUMNS, "eps", "median_error", "max_error", "ticket_density"]
+    columns = [
+        *BASE_COLUMNS,
+        *BOUND_COLUMNS,
+        "eps",
+        "median_error",
+        "max_error",
+        "ticket_density",
+        "candidates",
+        "group_size",
+        "confidence",
+    ]
     figures = {"phase.png": "plot_phase", "error.png": "plot_error"}
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
@@ -90,6 +117,11 @@ class StrongExperiment(WidthSparsityExperiment):
         p.add_argument(
             "--points", default="512", help="random points per error estimate (plus corners)"
         )
+        p.add_argument(
+            "--candidates",
+            default="theorem",
+            help="theorem (grouped, the construction Theorem S bounds) or practical (up to 26)",
+        )
 
     def configure(self, args: argparse.Namespace, common: dict) -> dict:
         return {
@@ -98,11 +130,17 @@ class StrongExperiment(WidthSparsityExperiment):
             "method": strong_construction(args.construction, "--construction").name,
             "weights": check_choice(args.weights, "--weights", WEIGHT_DISTRIBUTIONS),
             "points": check_positive_int(args.points, "--points"),
+            "candidates": check_choice(args.candidates, "--candidates", ("theorem", "practical")),
             "dense_first_layer": bool(args.dense_first_layer),
         }
 
     def source_depth(self, config: dict) -> int:
         return strong_construction(config["method"]).depth(len(config["target"]) - 1)
+
+    def theorem_at(self, target: ReLUNetwork, dens: list[float], config: dict) -> TheoremS:
+        """Theorem S at its smallest common width for these densities (cached per sparsity)."""
+        key = (tuple(config["target"]), config["seed"], tuple(dens), config["eps"], config["delta"])
+        return _theorem(key, config["method"], target)
 
     def run_trials(
         self,
@@ -118,6 +156,9 @@ class StrongExperiment(WidthSparsityExperiment):
         ok = np.zeros(trials, dtype=bool)
         err = np.empty(trials)
         dens_t = np.full(trials, np.nan)
+        options = {}
+        if config["candidates"] == "theorem":
+            options["group_size"] = self.theorem_at(target, dens, config).group_size
         for t in range(trials):
             src = sample_source(
                 target,
@@ -134,6 +175,7 @@ class StrongExperiment(WidthSparsityExperiment):
                 n_points=config["points"],
                 n_local=2,
                 seed=child_generator(ss, t, 2**31),
+                **options,
             )
             ok[t] = res.success
             err[t] = res.measured_error
@@ -148,16 +190,24 @@ class StrongExperiment(WidthSparsityExperiment):
         ss = self.seedseq(config, k, float_key(s))
         ok, err, dens_t = self.run_trials(target, k, dens, config, ss)
         prop = proportion(int(ok.sum()), len(ok))
-        eps, delta = config["eps"], config["delta"]
-        tw = theorem_s_common_width(target, dens, eps, delta, construction=config["method"])
+        eps = config["eps"]
         ok_d = dens_t[np.isfinite(dens_t)]
-        bound = 1.0 - theorem_s_failure_bound(target, k, dens, eps, construction=config["method"])
+        if config["candidates"] == "theorem":
+            th = self.theorem_at(target, dens, config)
+            bound = 1.0 - theorem_s_failure_bound(
+                target, k, dens, eps, config["method"], group_size=th.group_size
+            )
+            row = self.bound_row((k, s), prop, th.k, bound, dens, config)
+            row |= {"group_size": th.group_size, "confidence": th.confidence}
+        else:
+            row = self.bound_row((k, s), prop, None, None, dens, config)
         return {
-            **self.bound_row((k, s), prop, tw, bound, dens, config),
+            **row,
             "eps": eps,
             "median_error": float(np.median(err)),
             "max_error": float(np.max(err)),
             "ticket_density": float(np.median(ok_d)) if ok_d.size else None,
+            "candidates": config["candidates"],
         }
 
     def plot_phase(self, rows: list[dict], config: dict, path: Path | str) -> str:

@@ -1,11 +1,15 @@
 """Theorem LB's theory: closed forms and bounds from scipy.stats.binom (docs/theory.md §4.2-§4.3).
 
 Comparable with :func:`lththeory.lower_bound.simulation.success_rate` at the same (N, n, p_1, p_2):
-the exact success probability of the hard instance, the upper bound for any target, the block
-construction's lower bound, a Chernoff form and the thresholds where they cross a level.
+the exact success probability of equal-support targets (the hard instance among them), the upper
+bound for any target and its sharper form that uses the input mask, the block construction's lower
+bound, a Chernoff form and the thresholds where they cross a level. The necessary width factor is
+1/p_2 (= rho(p_2) + c with c in [0, 1]), and 1/(p_2 p_1^s) for equal supports of size s.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 from scipy import stats
@@ -14,12 +18,18 @@ from .._search import smallest_true
 from .._validate import LTHInputError, check_density, check_positive_int, check_probability_open
 
 __all__ = [
+    "MAX_EXACT_CLASSES",
     "block_lower_bound",
     "block_threshold_k",
     "chernoff_bound",
+    "exact_success_probability",
     "exact_success_probability_hard",
+    "masked_threshold_width",
+    "masked_upper_bound",
+    "support_classes",
     "threshold_width",
     "upper_bound",
+    "usable_probability",
 ]
 
 
@@ -118,3 +128,87 @@ def threshold_width(n: int, p1: float, p2: float, level: float = 0.5) -> int:
 
     # P = 0 at N = n - 1; a first guess at n / q
     return smallest_true(ok, n - 1, max(n, int(np.ceil(n / q))))
+
+
+# --------------------------------------------------------------------------- target-aware bounds
+
+
+def support_classes(target: object) -> list[tuple[frozenset[int], int]]:
+    """The distinct supports T = supp(w_i) of a one-hidden-layer target with how many target
+    neurons have each (docs/theory.md §4.3)."""
+    from .targets import check_one_hidden_target
+
+    S = check_one_hidden_target(target).support
+    pats, counts = np.unique(S, axis=0, return_counts=True)
+    return [
+        (frozenset(np.flatnonzero(p).tolist()), int(c)) for p, c in zip(pats, counts, strict=True)
+    ]
+
+
+#: inclusion-exclusion over at most this many distinct supports (2^16 terms); beyond, a union bound
+MAX_EXACT_CLASSES = 16
+
+
+def usable_probability(target: object, p1: float) -> float:
+    """pi = P(the input mask of a hidden neuron contains the support of at least one target
+    neuron), exactly by inclusion-exclusion over the distinct supports (P(all of a family) =
+    p_1^{|union|}) when there are at most :data:`MAX_EXACT_CLASSES`, else min(1, sum_T p_1^{|T|})."""
+    p1 = _q("p1", p1)
+    classes = [T for T, _ in support_classes(target)]
+    if len(classes) > MAX_EXACT_CLASSES:
+        return float(min(1.0, sum(p1 ** len(T) for T in classes)))
+    total = 0.0
+    for r in range(1, len(classes) + 1):
+        for fam in itertools.combinations(classes, r):
+            total += (-1) ** (r + 1) * p1 ** len(frozenset().union(*fam))
+    return float(min(1.0, max(0.0, total)))
+
+
+def masked_upper_bound(
+    target: object, N: int | np.ndarray, p1: float, p2: float
+) -> float | np.ndarray:
+    """An upper bound on P(success) that uses the input mask (docs/theory.md §4.3): the smaller of
+
+    * P(Bin(N, p_2 pi) >= n): every target neuron needs its own hidden neuron with an output edge
+      and an input mask containing some target's support (probability p_2 pi each, independently);
+    * min over supports T of P(Bin(N, p_2 p_1^{|T|}) >= n_T): the n_T targets of support T need n_T
+      hidden neurons whose masks contain T.
+
+    Exact (equal to the success probability) when every target has the same support.
+    """
+    from .targets import check_one_hidden_target
+
+    t = check_one_hidden_target(target)
+    p1, p2 = _q("p1", p1), _q("p2", p2)
+    NN = _widths(N)
+    best = stats.binom.sf(t.n - 1, NN, p2 * usable_probability(t, p1))
+    for T, n_T in support_classes(t):
+        best = np.minimum(best, stats.binom.sf(n_T - 1, NN, p2 * p1 ** len(T)))
+    return float(best) if np.ndim(best) == 0 else best
+
+
+def exact_success_probability(
+    target: object, N: int | np.ndarray, p1: float, p2: float
+) -> float | np.ndarray | None:
+    """Exactly P(success) when every target neuron has the same support S (|S| = s): any hidden
+    neuron with S inside its input mask and an output edge can serve any target neuron, so
+    P(success) = P(Bin(N, p_2 p_1^s) >= n) (docs/theory.md §4.2). None for other targets."""
+    from .targets import check_one_hidden_target
+
+    t = check_one_hidden_target(target)
+    classes = support_classes(t)
+    if len(classes) != 1:
+        return None
+    s = len(classes[0][0])
+    res = stats.binom.sf(t.n - 1, _widths(N), _q("p2", p2) * _q("p1", p1) ** s)
+    return float(res) if np.ndim(res) == 0 else res
+
+
+def masked_threshold_width(target: object, p1: float, p2: float, level: float = 0.5) -> int:
+    """The smallest N at which :func:`masked_upper_bound` reaches ``level``: no source narrower than
+    this contains a ticket for this target with probability ``level`` (a proven necessary width)."""
+    from .targets import check_one_hidden_target
+
+    t = check_one_hidden_target(target)
+    level = check_probability_open(level, "level")
+    return smallest_true(lambda N: masked_upper_bound(t, N, p1, p2) >= level, t.n - 1, t.n)

@@ -11,7 +11,9 @@ on the same lazily generated ER sources (:func:`sample_source`):
 :func:`construct` runs the construction the source was drawn for. Every subset sum is solved
 exactly; success means a *certified* bound on sup |f_P - f_T| over the whole box (:mod:`.budget`,
 :mod:`.certificates`, docs/theory.md §5.4); :func:`estimate_error` gives the matching lower bound.
-Theorem S (:mod:`.theory`) is the union bound over all candidate sets (docs/theory.md §5.5).
+Theorem S (:mod:`.theory`) is the union bound over all candidate sets of the theorem's construction
+(``group_size=g``: disjoint groups of g candidates, worst-case amplification), its premise measured by
+the random-subset-sum lemma at the group size and precision where it is used (docs/theory.md §5.5).
 
 Modules: :mod:`.source` (sources), :mod:`.budget` (error propagation), :mod:`.theory` (Theorem S),
 :mod:`.certificates` and :mod:`.rows` (subset-sum problems and their certificates), :mod:`.ticket`
@@ -27,23 +29,22 @@ from .results import ErrorEstimate, StrongConstruction, StrongTicket, WeightFail
 from .source import MAX_BLOCK_ENTRIES, StrongSource, sample_source, source_densities
 from .spec import StrongConstructionSpec, strong_construction, strong_construction_names
 from .theory import (
-    LUEKER_C,
+    MAX_GROUPS,
     CandidateSet,
-    StrongWidths,
+    TheoremS,
     candidate_sets,
-    lueker_candidates,
     predicted_ticket_size,
-    reachable_eps,
+    set_failure,
+    theorem_s,
     theorem_s_common_width,
     theorem_s_failure_bound,
-    theorem_s_widths,
 )
 from .univariate import UNIVARIATE, construct_univariate
 
 __all__ = [
-    "LUEKER_C",
     "MAX_BLOCK_ENTRIES",
     "MAX_CANDIDATES",
+    "MAX_GROUPS",
     "PENSIA",
     "UNIVARIATE",
     "CandidateSet",
@@ -53,7 +54,7 @@ __all__ = [
     "StrongConstructionSpec",
     "StrongSource",
     "StrongTicket",
-    "StrongWidths",
+    "TheoremS",
     "WeightFailure",
     "candidate_sets",
     "construct",
@@ -62,16 +63,15 @@ __all__ = [
     "error_budget",
     "estimate_error",
     "interval_bounds",
-    "lueker_candidates",
     "predicted_ticket_size",
-    "reachable_eps",
     "sample_source",
     "source_densities",
     "strong_construction",
+    "set_failure",
     "strong_construction_names",
+    "theorem_s",
     "theorem_s_common_width",
     "theorem_s_failure_bound",
-    "theorem_s_widths",
 ]
 
 

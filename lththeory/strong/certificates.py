@@ -111,6 +111,33 @@ class Solver:
             self.err[gg] = res.errors[better]
             self.used[g] = m
 
+    def run_groups(self, own: np.ndarray, g: int, max_groups: int, stop: float) -> None:
+        """The theorem's solver (docs/theory.md §5.5): disjoint groups of g candidates, group i
+        being columns [o + i g, o + (i+1) g) where o = 1 for a bias problem (``own``: its column 0
+        is the copy's own bias, added to every group) and 0 otherwise; a problem is solved group by
+        group, keeping the best, until its error is at most ``stop`` or its full groups (at most
+        ``max_groups``) are used up."""
+        off = own.astype(np.int64)
+        full = np.minimum((self.cnt - off) // g, max_groups)
+        for gi in range(int(full.max(initial=0))):
+            todo = np.flatnonzero((full > gi) & (self.err > stop))
+            if todo.size == 0:
+                break
+            for o in (0, 1):
+                rows = todo[off[todo] == o]
+                if rows.size == 0:
+                    continue
+                cols = np.arange(o + gi * g, o + (gi + 1) * g)
+                if o:
+                    cols = np.concatenate([[0], cols])
+                res = solve_batch(self.V[rows][:, cols], self.z[rows])
+                better = res.errors < self.err[rows]
+                rr = rows[better]
+                self.sel[rr, :] = False
+                self.sel[np.ix_(rr, cols)] = res.subsets[better]
+                self.err[rr] = res.errors[better]
+                self.used[rows] = cols.size
+
 
 class LayerResult:
     """Per source layer: kept edges of usable rows, own biases kept, certificate and validity."""
@@ -199,12 +226,16 @@ def finish_batch(
     layer: int,
     prev_cert: np.ndarray | None,
     max_failures: int = 8,
+    groups: tuple[int, int] | None = None,
 ) -> None:
     """Solve one batch of problems; record the per-row certificate, validity and kept edges.
 
-    First every problem is solved over min(count, ``n_first``) candidates. While some row's
-    certificate exceeds ``tau`` (E_l of the rule), its problems that missed ``eps_prime`` are solved
-    again with 3 more candidates, up to all of them. A row is valid iff its certificate <= ``tau``.
+    With ``groups`` = (g, max_groups), the theorem's construction: every problem is solved over
+    disjoint groups of g candidates until one meets ``eps_prime`` (:meth:`Solver.run_groups`).
+    Otherwise every problem is first solved over min(count, ``n_first``) candidates; while some
+    row's certificate exceeds ``tau`` (E_l of the rule), its problems that missed ``eps_prime`` are
+    solved again with 3 more candidates, up to all of them. A row is valid iff its certificate
+    <= ``tau``.
     """
     V, cnt, z = probs["V"], probs["cnt"], probs["z"]
     nmax = V.shape[1]
@@ -213,8 +244,12 @@ def finish_batch(
     ur = np.unique(row)
     ridx = np.searchsorted(ur, row)
     solver = Solver(V, cnt, z)
-    solver.run(np.arange(len(z)), n_first)
-    n = n_first
+    if groups is not None:
+        solver.run_groups(probs["col"][:, 0] == -2, groups[0], groups[1], eps_prime)
+        n = nmax
+    else:
+        solver.run(np.arange(len(z)), n_first)
+        n = n_first
     while True:
         sel = solver.sel & (probs["col"] != -1)
         term, cert = row_certificates(probs, sel, solver.err, prev_cert, ridx, ur.size)

@@ -25,10 +25,10 @@ from .budget import (
     planned_candidates,
 )
 from .results import StrongConstruction
-from .rows import LayerContext, build_layer, check_construction_inputs, worker_pool
+from .rows import LayerContext, build_layer, check_construction_inputs, group_option, worker_pool
 from .source import StrongSource, block_layout, sample_source
 from .spec import StrongConstructionSpec
-from .theory import CandidateSet
+from .theory import MAX_GROUPS, CandidateSet, bias_values, weight_values
 from .ticket import Assembly, Evaluation, finalise
 
 __all__ = ["PENSIA", "construct_pensia"]
@@ -58,12 +58,19 @@ def candidate_sets(
                 ps[2 * l - 2] * ps[2 * l - 1] / 2,
                 sg * m[l - 1],
                 "product",
+                weight_values(t, l),
             )
         )
         if nb[l - 1]:
             out.append(
                 CandidateSet(
-                    f"bias {l}", ("k_const", l - 1), l, ps[2 * l - 1] / 2, nb[l - 1], "product"
+                    f"bias {l}",
+                    ("k_const", l - 1),
+                    l,
+                    ps[2 * l - 1] / 2,
+                    nb[l - 1],
+                    "product",
+                    bias_values(t, l),
                 )
             )
     return out
@@ -117,6 +124,8 @@ def construct_pensia(
     n_local: int = 4,
     seed: int | np.random.Generator | None = 0,
     jobs: int = 1,
+    group_size: int | None = None,
+    max_groups: int = MAX_GROUPS,
 ) -> StrongConstruction:
     """Depth 2L strong ticket (Pensia et al. 2020) inside ``source`` (docs/theory.md §5.3-§5.4).
 
@@ -128,8 +137,13 @@ def construct_pensia(
     """
     t, eps, nmax = check_construction_inputs(target, source, eps, "pensia", max_candidates)
     jobs = check_positive_int(jobs, "jobs")
+    groups = group_option(group_size, max_groups)
+    if groups is not None:  # the theorem's construction: worst-case amplification A = g
+        nmax = groups[0]
+    width = nmax if groups is None else groups[0] * groups[1] + 1
     L = t.depth
-    budget = error_budget(t, eps, "pensia", "typical", nmax)
+    budget = error_budget(t, eps, "pensia", "worst" if groups else "typical", nmax)
+    nmax = width
     taus = budget.layer_errors()
     N = source.widths
     results = {}
@@ -165,6 +179,7 @@ def construct_pensia(
                 col_cert=prev_cert,
                 theta=theta,
                 cvals=const_vals.get(li),
+                groups=groups,
             )
             res = build_layer(ctx, t.widths[l], pool, jobs)
             results[lo] = res

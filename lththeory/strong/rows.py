@@ -32,6 +32,7 @@ __all__ = [
     "LayerContext",
     "build_layer",
     "check_construction_inputs",
+    "group_option",
     "layer_rows",
     "merge",
     "worker_pool",
@@ -39,6 +40,8 @@ __all__ = [
 
 BATCH_PROBLEMS = 1 << 15
 """Problems accumulated before a batch is solved (bounds the memory of one batch)."""
+BATCH_ENTRIES = 1 << 22
+"""Candidate entries (problems x candidates) accumulated before a batch is solved."""
 
 ROW_KINDS = ("path", "copies", "single")
 
@@ -67,6 +70,16 @@ def check_construction_inputs(
     if nmax > MAX_CANDIDATES:
         raise LTHInputError(f"max_candidates must be in [1, {MAX_CANDIDATES}], got {nmax}")
     return t, eps, nmax
+
+
+def group_option(group_size: object, max_groups: object) -> tuple[int, int] | None:
+    """(g, max_groups) of the theorem's grouped solver, or None for the practical one."""
+    if group_size is None:
+        return None
+    g = check_positive_int(group_size, "group_size")
+    if g > MAX_CANDIDATES - 1:
+        raise LTHInputError(f"group_size must be in [1, {MAX_CANDIDATES - 1}], got {g}")
+    return g, check_positive_int(max_groups, "max_groups")
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +114,7 @@ class LayerContext:
     cvals: np.ndarray | None
     H: np.ndarray
     radius: tuple[float, float]
+    groups: tuple[int, int] | None = None
 
     @classmethod
     def for_layer(
@@ -115,7 +129,13 @@ class LayerContext:
         """The context of target layer ``layer``: its weights, biases, precision eps'_l, first
         candidate count and bounds from ``target`` and ``budget``; the other fields as given."""
         eps_p = budget.eps_prime[layer - 1]
-        defaults = {"col_valid": None, "col_cert": None, "theta": None, "cvals": None}
+        defaults = {
+            "col_valid": None,
+            "col_cert": None,
+            "theta": None,
+            "cvals": None,
+            "groups": None,
+        }
         return cls(
             source=source,
             layer=layer,
@@ -177,7 +197,8 @@ def layer_rows(ctx: LayerContext, neurons: Sequence[int]) -> LayerResult:
             own = source.block_biases(ls, i)
             V, col, X, cnt = bias_problem(source, ls, i, own, cblock, ctx.cvals, c0, ctx.nmax)
             add_problems(probs, V, col, X, cnt, ctx.b[i], rows, i, -1, 0, 1.0, 3)
-        if probs.size and (probs.size >= BATCH_PROBLEMS or pos == len(neurons) - 1):
+        full = probs.size >= BATCH_PROBLEMS or probs.size * ctx.nmax >= BATCH_ENTRIES
+        if probs.size and (full or pos == len(neurons) - 1):
             prev = ctx.col_cert if ctx.kind == "copies" else None
             finish_batch(
                 probs.take(),
@@ -188,6 +209,7 @@ def layer_rows(ctx: LayerContext, neurons: Sequence[int]) -> LayerResult:
                 ctx.keep_all_rows,
                 ctx.layer,
                 prev,
+                groups=ctx.groups,
             )
     return res
 

@@ -1,9 +1,17 @@
 """Theorem S: strong tickets in ER sources by random subset sums (docs/theory.md §5.5; proof in
 proofs/strong_tickets.md, section 5).
 
-The union bound over all subset-sum candidate sets of a construction (:func:`candidate_sets`) with
-Lueker's premise n >= C log2(1/min(eps', delta')) (C measured by the subset-sum sweep, so the widths
-are calibrated, not proven); the analytic side of :func:`lththeory.strong.construct`'s measured success.
+The theorem's construction solves every subset sum over disjoint groups of g candidates (the first
+group within its precision serves; at most ``max_groups`` groups), with the error budget's worst-case
+amplification A = g. A candidate set with X ~ Bin(k, q) candidates and a fixed target value z fails
+with probability at most E[psi+(g, eps'_l; z)^min(floor(X/g), max_groups)] (lemma (a) of
+:mod:`lththeory.subset_sum.lemma`, its premise psi+ measured by exact solves at exactly this z, g and
+eps'_l), and the union bound over all candidate sets (:func:`candidate_sets`) bounds the failure
+probability. A block
+needs about g G / q candidates per weight: the width factor is 1/q, i.e. 1/(p_1 p_2) for the first
+layer and 1/p above (not rho(p)), and even at p = 1 a block needs k >= 2 g candidates. The bound holds
+with confidence at least ``confidence`` over the calibration draws (Bonferroni over the phi+ values it
+reads).
 """
 
 from __future__ import annotations
@@ -17,32 +25,37 @@ from scipy import stats
 
 from .._arrays import to_dense
 from .._search import smallest_true
-from .._validate import LTHInputError, check_positive_real, check_probability_open
+from .._validate import (
+    LTHInputError,
+    check_positive_int,
+    check_positive_real,
+    check_probability_open,
+)
 from ..network import ReLUNetwork, check_network
+from ..subset_sum import LEMMA_ALPHA, fixed_target_failure
 from .budget import MAX_CANDIDATES, error_budget
 from .source import default_k_const, per_layer, source_layer_densities
 from .spec import strong_construction
 
 __all__ = [
-    "LUEKER_C",
+    "MAX_GROUPS",
     "CandidateSet",
-    "StrongWidths",
+    "TheoremS",
+    "bias_values",
     "box_signs",
     "candidate_sets",
-    "conditions_hold",
-    "lueker_candidates",
     "predicted_ticket_size",
-    "reachable_eps",
+    "set_failure",
+    "theorem_s",
     "theorem_s_common_width",
     "theorem_s_failure_bound",
-    "theorem_s_widths",
+    "weight_values",
 ]
 
-LUEKER_C: dict[str, float] = {"uniform": 2.03, "product": 2.61}
-"""Lueker constants C in n = C log2(1/eps), measured with
-``fit_lueker_constant((0.1, 0.03, 0.01, 0.003, 0.001), distribution, trials=200, delta=0.1, seed=0)``
-(95% intervals: uniform [1.54, 2.53], product [1.57, 3.66]); rerun with
-``python -m lththeory.sweep n eps --experiment subset-sum``."""
+MAX_GROUPS = 16
+"""Most disjoint candidate groups the theorem's construction solves per subset sum."""
+GROUP_SIZES = (16, 20, 24)
+"""The group sizes g Theorem S tries (the smallest width wins); each solved exactly in one batch."""
 
 
 def box_signs(box: tuple[float, float]) -> int:
@@ -51,29 +64,15 @@ def box_signs(box: tuple[float, float]) -> int:
     return int(max(b, 0) > 0) + int(max(-a, 0) > 0)
 
 
-def lueker_candidates(eps: float, delta: float, C: float) -> int:
-    """n = ceil(C log2(1/min(eps, delta))): candidates after which (Lueker's assumption, constant C)
-    a random subset sum meets every z in [-1, 1] within eps with probability >= 1 - delta."""
-    eps = check_positive_real(eps, "eps")
-    delta = check_probability_open(delta, "delta")
-    C = check_positive_real(C, "C")
-    return max(1, math.ceil(C * math.log2(1.0 / min(eps, delta, 0.5)) - 1e-9))
-
-
-def reachable_eps(n: int | float, C: float) -> float:
-    """Inverse of :func:`lueker_candidates` in eps: eps = 2^(-n/C) (the precision n candidates reach)."""
-    n = check_positive_real(n, "n")
-    C = check_positive_real(C, "C")
-    return float(2.0 ** (-n / C))
-
-
 @dataclass(frozen=True)
 class CandidateSet:
     """One kind of subset-sum candidate set of Theorem S's union bound.
 
     ``block``: which block size it constrains (``"k"`` index l or ``"k_const"`` index l, 0-based);
     ``q``: the probability that one neuron of that block is a candidate; ``count``: how many such sets
-    the construction solves; ``distribution``: ``"uniform"`` or ``"product"``; ``layer``: target layer.
+    the construction solves; ``distribution``: ``"uniform"`` or ``"product"``; ``layer``: target layer;
+    ``values``: the absolute target values |z| of the sets (a weight or a bias each), every one the
+    target of ``count / len(values)`` sets.
     """
 
     name: str
@@ -82,6 +81,24 @@ class CandidateSet:
     q: float
     count: int
     distribution: str
+    values: tuple[float, ...] = ()
+
+    @property
+    def per_value(self) -> float:
+        """How many sets share each target value."""
+        return self.count / max(len(self.values), 1)
+
+
+def weight_values(t: ReLUNetwork, layer: int) -> tuple[float, ...]:
+    """|W_l[i, j]| over the nonzero weights of target layer ``layer`` (the sets' target values)."""
+    W = to_dense(t.weights[layer - 1])
+    return tuple(float(v) for v in np.abs(W[W != 0]))
+
+
+def bias_values(t: ReLUNetwork, layer: int) -> tuple[float, ...]:
+    """|b_l[i]| over the nonzero biases of target layer ``layer``."""
+    b = np.asarray(t.biases[layer - 1], dtype=np.float64)
+    return tuple(float(v) for v in np.abs(b[b != 0]))
 
 
 def candidate_sets(
@@ -110,36 +127,6 @@ def candidate_sets(
     return [s for s in out if s.count > 0]
 
 
-@dataclass(frozen=True)
-class StrongWidths:
-    """Theorem S's block sizes: ``k`` (one per target layer), ``k_const`` (constant blocks), with the
-    candidates ``n_required`` per set kind, the per-set failure budget and the precisions used."""
-
-    k: tuple[int, ...]
-    k_const: tuple[int, ...]
-    n_required: dict[str, int]
-    delta_set: float
-    eps_prime: tuple[float, ...]
-    sets: tuple[CandidateSet, ...]
-
-
-def _set_width(q: float, n_req: int, delta_set: float) -> int:
-    """Smallest k with k >= (2/q) max(n_req, 4 ln(2/delta_set)) (Chernoff, proofs section 5)."""
-    return max(1, math.ceil(2.0 / q * max(n_req, 4.0 * math.log(2.0 / delta_set)) - 1e-9))
-
-
-def _lueker_c(C: float | dict | None, dist: str) -> float:
-    if C is None:
-        return LUEKER_C[dist]
-    if isinstance(C, dict):
-        if dist not in C:
-            raise LTHInputError(
-                f"C must give a constant for {dist!r} (keys 'uniform', 'product'), got {sorted(C)}"
-            )
-        return check_positive_real(C[dist], f"C[{dist!r}]")
-    return check_positive_real(C, "C")
-
-
 def _check_theory_target(t: ReLUNetwork) -> None:
     wmax = max(float(np.abs(to_dense(w)).max()) for w in t.weights)
     bmax = max(float(np.abs(np.asarray(b)).max()) for b in t.biases)
@@ -150,78 +137,125 @@ def _check_theory_target(t: ReLUNetwork) -> None:
         )
 
 
-def theorem_s_widths(
-    target: ReLUNetwork,
-    densities: float | Sequence[float],
-    eps: float,
-    delta: float = 0.1,
-    C: float | dict | None = None,
-    construction: str = "univariate",
-) -> StrongWidths:
-    """Smallest block sizes meeting Theorem S's conditions (docs/theory.md §5.5, proofs/strong_tickets.md section 5).
+def set_failure(k: int, q: float, g: int, phi: float, max_groups: int = MAX_GROUPS) -> float:
+    """E[phi^min(floor(X/g), max_groups)] for X ~ Bin(k, q): a candidate set's failure bound
+    (docs/theory.md §5.5). Summed exactly over the binomial's mass within 40 standard deviations of
+    its mean; the mass below counts as failure (phi^. <= 1), the mass above at the window's edge, so
+    the value is an upper bound of the exact expectation."""
+    if phi >= 1.0 or k < g:
+        return 1.0
+    mean, sd = k * q, math.sqrt(k * q * (1.0 - q))
+    lo, hi = max(0, int(mean - 40 * sd) - 1), min(k, int(mean + 40 * sd) + 1)
+    x = np.arange(lo, hi + 1)
+    groups = np.minimum(x // g, max_groups)
+    vals = np.where(groups > 0, phi ** groups.astype(np.float64), 1.0)
+    below = float(stats.binom.cdf(lo - 1, k, q)) if lo > 0 else 0.0
+    above = float(stats.binom.sf(hi, k, q)) * float(vals[-1])
+    return float(min(1.0, below + float(stats.binom.pmf(x, k, q) @ vals) + above))
 
-    Every candidate set (:func:`candidate_sets`) gets the failure budget delta_set = delta / S (S the
-    total number of sets); it needs n = C log2(1/min(eps'_l, delta_set / 2)) candidates (Lueker,
-    failure delta_set / 2) and its block k >= (2/q) max(n, 4 ln(2/delta_set)) (Chernoff: fewer than n
-    candidates with probability <= delta_set / 2). eps'_l is the rigorous rule of :func:`error_budget`
-    (``amplification="worst"`` with n candidates). S and n grow with k only through logarithms: the
-    smallest consistent sizes are a fixed point, found by iterating from k = 1.
-    """
+
+@dataclass(frozen=True)
+class TheoremS:
+    """Theorem S at block size ``k`` (every block, constant blocks included): the construction,
+    group size g, at most ``max_groups`` groups, the per-layer precisions eps'_l (the error budget with
+    amplification A = g), per candidate set kind the largest psi+ over its target values (``phi``)
+    and the mean failure bound of one of its sets (``set_failures``), the union bound ``failure`` and
+    the ``confidence`` over the measured premises at which it holds."""
+
+    construction: str
+    k: int
+    group_size: int
+    max_groups: int
+    eps: float
+    eps_prime: tuple[float, ...]
+    sets: tuple[CandidateSet, ...]
+    phi: tuple[float, ...]
+    set_failures: tuple[float, ...]
+    alpha: float
+    confidence: float
+
+    @property
+    def failure(self) -> float:
+        total = sum(s.count * f for s, f in zip(self.sets, self.set_failures, strict=True))
+        return float(min(1.0, total))
+
+
+def _inputs(target, densities, eps, construction, alpha):
     t = check_network(target)
     _check_theory_target(t)
     eps = check_positive_real(eps, "eps")
-    delta = check_probability_open(delta, "delta")
     spec = strong_construction(construction)
-    construction = spec.name
-    L = t.depth
-    ps = source_layer_densities(densities, spec.depth(L))
-    k = [1] * L
-    kc = [1] * L
-    n_used = MAX_CANDIDATES
-    for _ in range(200):
-        sets = candidate_sets(t, k, ps, construction)
-        S = sum(s.count for s in sets)
-        dset = delta / S
-        bud = error_budget(t, eps, construction, "worst", n_used)
-        need: dict[str, int] = {}
-        new_k, new_kc = [1] * L, [0] * L
-        for s in sets:
-            n_req = lueker_candidates(
-                bud.eps_prime[s.layer - 1], dset / 2, _lueker_c(C, s.distribution)
-            )
-            need[s.name] = n_req
-            w = _set_width(s.q, n_req, dset)
-            kind, idx = s.block
-            if kind == "k":
-                new_k[idx] = max(new_k[idx], w)
-            else:
-                new_kc[idx] = max(new_kc[idx], w)
-        n_new = max(need.values())
-        if new_k == k and new_kc == kc and n_new == n_used:
-            break
-        k, kc, n_used = new_k, new_kc, n_new
-    nb = [np.count_nonzero(np.asarray(b)) for b in t.biases]
-    kc_out = tuple(kc[i] if nb[i] else 0 for i in range(L))
-    return StrongWidths(tuple(k), kc_out, need, dset, bud.eps_prime, tuple(sets))
+    ps = source_layer_densities(densities, spec.depth(t.depth))
+    alpha = check_probability_open(alpha, "alpha")
+    return t, eps, spec, ps, alpha
 
 
-def conditions_hold(
-    t: ReLUNetwork, kk: int, ps, eps: float, delta: float, C, construction: str
-) -> bool:
-    """Do all of Theorem S's conditions hold with every block of size ``kk``?"""
-    sets = candidate_sets(t, kk, ps, construction)
-    dset = delta / sum(s.count for s in sets)
-    n_all, ns = MAX_CANDIDATES, []
-    for _ in range(50):  # eps' depends on n through the worst-case amplification: fixed point
-        bud = error_budget(t, eps, construction, "worst", n_all)
-        ns = [
-            lueker_candidates(bud.eps_prime[s.layer - 1], dset / 2, _lueker_c(C, s.distribution))
-            for s in sets
-        ]
-        if max(ns) == n_all:
-            break
-        n_all = max(ns)
-    return all(kk >= _set_width(s.q, n, dset) for s, n in zip(sets, ns, strict=True))
+def _sizes(g: int | None) -> tuple[int, ...]:
+    if g is None:
+        return GROUP_SIZES
+    g = check_positive_int(g, "group_size")
+    if not 1 <= g <= MAX_CANDIDATES - 1:
+        raise LTHInputError(f"group_size must be in [1, {MAX_CANDIDATES - 1}], got {g}")
+    return (g,)
+
+
+def _theorem(t, k, ps, eps, spec, g, max_groups, alpha, n_sizes) -> TheoremS:
+    bud = error_budget(t, eps, spec.name, "worst", g)
+    sets = tuple(candidate_sets(t, k, ps, spec.name))
+    psi, fails = [], []
+    for s in sets:  # lemma (a) at every target value: psi+(g, eps'_l; z) from exact draws
+        e = bud.eps_prime[s.layer - 1]
+        ps_z = [fixed_target_failure(z, g, e, s.distribution, alpha) for z in s.values]
+        psi.append(max(ps_z))
+        fails.append(sum(set_failure(k, s.q, g, f, max_groups) for f in ps_z) / len(ps_z))
+    reads = sum(len(set(s.values)) for s in sets) * n_sizes
+    return TheoremS(
+        spec.name,
+        int(k),
+        g,
+        max_groups,
+        eps,
+        bud.eps_prime,
+        sets,
+        tuple(psi),
+        tuple(fails),
+        alpha,
+        max(0.0, 1.0 - alpha * reads),
+    )
+
+
+def theorem_s(
+    target: ReLUNetwork,
+    k: int,
+    densities: float | Sequence[float],
+    eps: float,
+    construction: str = "univariate",
+    group_size: int | None = None,
+    max_groups: int = MAX_GROUPS,
+    alpha: float = LEMMA_ALPHA,
+) -> TheoremS:
+    """Theorem S's bound at common block size k (docs/theory.md §5.5), for the given group size or,
+    by default, the calibrated size with the smallest bound."""
+    t, eps, spec, ps, alpha = _inputs(target, densities, eps, construction, alpha)
+    k = check_positive_int(k, "k")
+    max_groups = check_positive_int(max_groups, "max_groups")
+    sizes = _sizes(group_size)
+    results = [_theorem(t, k, ps, eps, spec, g, max_groups, alpha, len(sizes)) for g in sizes]
+    return min(results, key=lambda r: (r.failure, r.group_size))
+
+
+def theorem_s_failure_bound(
+    target: ReLUNetwork,
+    k: int,
+    densities: float | Sequence[float],
+    eps: float,
+    construction: str = "univariate",
+    group_size: int | None = None,
+    max_groups: int = MAX_GROUPS,
+    alpha: float = LEMMA_ALPHA,
+) -> float:
+    """Theorem S's bound on P(the theorem's construction fails) at common block size k."""
+    return theorem_s(target, k, densities, eps, construction, group_size, max_groups, alpha).failure
 
 
 def theorem_s_common_width(
@@ -229,72 +263,41 @@ def theorem_s_common_width(
     densities: float | Sequence[float],
     eps: float,
     delta: float = 0.1,
-    C: float | dict | None = None,
     construction: str = "univariate",
-) -> int:
-    """Smallest common block size k (every k_l and every constant block equal to k) meeting all of
-    Theorem S's conditions (:func:`theorem_s_widths`), by doubling and bisection (the conditions are
-    k >= A ln(B k)-type and hold from their smallest solution upwards)."""
-    t = check_network(target)
-    _check_theory_target(t)
-    eps = check_positive_real(eps, "eps")
+    group_size: int | None = None,
+    max_groups: int = MAX_GROUPS,
+    alpha: float = LEMMA_ALPHA,
+) -> TheoremS:
+    """The smallest common block size k whose bound is at most delta (exponential search then
+    bisection on k; for each calibrated group size, the smallest width wins), returned as the
+    theorem at that k (``.k``, ``.group_size``, ``.failure``)."""
+    t, eps, spec, ps, alpha = _inputs(target, densities, eps, construction, alpha)
     delta = check_probability_open(delta, "delta")
-    spec = strong_construction(construction)
-    construction = spec.name
-    ps = source_layer_densities(densities, spec.depth(t.depth))
-    hi = max(max(theorem_s_widths(t, ps, eps, delta, C, construction).k), 1)
-    while not conditions_hold(t, hi, ps, eps, delta, C, construction):
-        hi *= 2
-    # the conditions fail at k = 0 (impossible) and hold at hi: bisection in between
-    return smallest_true(lambda kk: conditions_hold(t, kk, ps, eps, delta, C, construction), 0, hi)
+    max_groups = check_positive_int(max_groups, "max_groups")
+    sizes = _sizes(group_size)
+    best = None
+    q_min = min(s.q for s in candidate_sets(t, 1, ps, spec.name))
+    for g in sizes:
+        # at a width where almost every set has max_groups full groups, a bound still above delta
+        # means this group size cannot reach it (psi+ too large at its precision)
+        k_feas = math.ceil(4 * g * max_groups / q_min)
+        if _theorem(t, k_feas, ps, eps, spec, g, max_groups, alpha, 1).failure > delta:
+            continue
 
+        def ok(k: int, g: int = g) -> bool:
+            return _theorem(t, k, ps, eps, spec, g, max_groups, alpha, len(sizes)).failure <= delta
 
-def _failure_total(t, ks, ps, eps, C, construction: str, A: int) -> float:
-    """Union bound when every set uses at most A candidates (so the amplification is <= A)."""
-    bud = error_budget(t, eps, construction, "worst", A)
-    total = 0.0
-    for s in candidate_sets(t, ks, ps, construction):
-        kk = ks[s.block[1]]
-        Cd = _lueker_c(C, s.distribution)
-        n0 = max(1, math.ceil(Cd * math.log2(1.0 / min(bud.eps_prime[s.layer - 1], 0.5)) - 1e-9))
-        if n0 > min(kk, A):
-            return 1.0
-        n = np.arange(n0, min(kk, A) + 1)
-        per = stats.binom.cdf(n - 1, kk, s.q) + 2.0 ** (-n / Cd)
-        total += s.count * float(per.min())
-        if total >= 1.0:
-            return 1.0
-    return total
-
-
-def theorem_s_failure_bound(
-    target: ReLUNetwork,
-    k: int | Sequence[int],
-    densities: float | Sequence[float],
-    eps: float,
-    C: float | dict | None = None,
-    construction: str = "univariate",
-) -> float:
-    """Theorem S's bound on P(no strong ticket) at block sizes ``k`` (constant blocks of size k too).
-
-    For a cap A on the candidates a set may use (so eps'_l is the rigorous rule with amplification A),
-    union bound over the candidate sets: a set with X ~ Binomial(k, q) candidates fails with
-    probability <= min over C log2(1/eps'_l) <= n <= A of [P(X < n) + 2^(-n/C)] (Lueker's assumption
-    at failure 2^(-n/C); exact binomial tails from scipy). Every A gives a valid bound; the smallest
-    over A = 1..max(k) + 1 (at most 200 values tried) is returned.
-    """
-    t = check_network(target)
-    _check_theory_target(t)
-    eps = check_positive_real(eps, "eps")
-    spec = strong_construction(construction)
-    construction = spec.name
-    L = t.depth
-    ks = per_layer(k, L, "k")
-    ps = source_layer_densities(densities, spec.depth(L))
-    best = 1.0
-    for A in range(1, min(max(ks) + 1, 200) + 1):
-        best = min(best, _failure_total(t, ks, ps, eps, C, construction, A))
-    return float(best)
+        k = smallest_true(ok, g - 1, 2 * g)
+        th = _theorem(t, k, ps, eps, spec, g, max_groups, alpha, len(sizes))
+        if best is None or th.k < best.k:
+            best = th
+    if best is None:
+        raise LTHInputError(
+            f"eps = {eps:g} is below what groups of {sizes} candidates reach for this target with "
+            f"at most max_groups = {max_groups} groups (psi+ too close to 1): use a larger eps or "
+            "max_groups"
+        )
+    return best
 
 
 def predicted_ticket_size(
@@ -313,7 +316,8 @@ def predicted_ticket_size(
     subset sum keeps about half of them. Walking down from the outputs, the kept copies of neuron j are
     min(K, m_j n_l / 2) for m_j kept readers of j (the union of their selections, at most the block);
     every kept copy adds its subset sums' edges, every kept univariate (or intermediate) neuron one
-    input edge. A count estimate; Theorem S's worst case is sum over sets of n (:func:`theorem_s_widths`).
+    input edge. A count estimate; Theorem S's worst case is the sum over its candidate sets of the
+    candidates it needs (:class:`TheoremS`).
     """
     t = check_network(target)
     eps = check_positive_real(eps, "eps")

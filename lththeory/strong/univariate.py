@@ -32,10 +32,10 @@ from .budget import (
     planned_candidates,
 )
 from .results import StrongConstruction
-from .rows import LayerContext, build_layer, check_construction_inputs, worker_pool
+from .rows import LayerContext, build_layer, check_construction_inputs, group_option, worker_pool
 from .source import StrongSource, block_layout, sample_source
 from .spec import StrongConstructionSpec
-from .theory import CandidateSet
+from .theory import MAX_GROUPS, CandidateSet, bias_values, weight_values
 from .ticket import Assembly, Evaluation, finalise
 
 __all__ = ["UNIVARIATE", "construct_univariate"]
@@ -65,6 +65,7 @@ def candidate_sets(
             ps[0] * ps[1] / 2,
             signs * m[0] * K[0],
             "product",
+            weight_values(t, 1),
         )
     ]
     for l in range(2, L + 1):
@@ -76,13 +77,20 @@ def candidate_sets(
                 ps[l],
                 m[l - 1] * K[l - 1],
                 "uniform",
+                weight_values(t, l),
             )
         )
     for l in range(1, L + 1):
         if nb[l - 1]:
             out.append(
                 CandidateSet(
-                    f"bias {l}", ("k_const", l - 1), l, ps[l] / 2, nb[l - 1] * K[l - 1], "product"
+                    f"bias {l}",
+                    ("k_const", l - 1),
+                    l,
+                    ps[l] / 2,
+                    nb[l - 1] * K[l - 1],
+                    "product",
+                    bias_values(t, l),
                 )
             )
     return out
@@ -136,6 +144,8 @@ def construct_univariate(
     n_local: int = 4,
     seed: int | np.random.Generator | None = 0,
     jobs: int = 1,
+    group_size: int | None = None,
+    max_groups: int = MAX_GROUPS,
 ) -> StrongConstruction:
     """Depth L+1 strong ticket for ``target`` inside ``source`` (docs/theory.md §5.2, §5.4).
 
@@ -154,9 +164,14 @@ def construct_univariate(
     """
     t, eps, nmax = check_construction_inputs(target, source, eps, "univariate", max_candidates)
     jobs = check_positive_int(jobs, "jobs")
+    groups = group_option(group_size, max_groups)
+    if groups is not None:  # the theorem's construction: worst-case amplification A = g
+        amplification, nmax = "worst", groups[0]
+    width = nmax if groups is None else groups[0] * groups[1] + 1
     L = t.depth
     d = t.input_dim
     budget = error_budget(t, eps, "univariate", amplification, nmax)
+    nmax = width
     taus = budget.layer_errors()
     N = source.widths
     # ---- neuron layer 1: univariate neurons (exact) and constant neurons
@@ -193,6 +208,7 @@ def construct_univariate(
                 col_cert=cert,
                 theta=theta,
                 cvals=const_vals.get(l),
+                groups=groups,
             )
             res = build_layer(ctx, t.widths[l], pool, jobs)
             if l < L:

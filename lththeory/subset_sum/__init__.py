@@ -4,8 +4,10 @@ Problem: given candidates ``a_1..a_n`` and a target ``z``, find ``S`` minimising
 (the empty subset, sum 0, is allowed). Lueker (1998): for n iid samples (U[-1, 1], or products of two),
 with high probability every ``z`` in [-1, 1] is met within ``eps`` once ``n >= C log2(1/eps)``.
 
-Modules: :mod:`.solvers` (the solvers below), :mod:`.lueker` (the Lueker experiment), and the
-kernels :mod:`._kernels` (enumeration, sorted meet in the middle) and :mod:`._hash` (hash join).
+Modules: :mod:`.solvers` (the solvers below), :mod:`.lueker` (the Lueker experiment),
+:mod:`.calibration` (stored exact worst errors, the lemma's measured premise), :mod:`.lemma` (the
+random-subset-sum lemma and :func:`required_candidates`), and the kernels :mod:`._kernels`
+(enumeration, sorted meet in the middle) and :mod:`._hash` (hash join).
 
 Solvers
 -------
@@ -34,6 +36,8 @@ Lueker experiment
 :func:`fit_lueker_constant` fits ``n = C log2(1/eps)``.
 """
 
+from .calibration import calibrated_sizes, group_failure
+from .lemma import LEMMA_ALPHA, fixed_target_errors, fixed_target_failure, required_candidates
 from .lueker import (
     DISTRIBUTIONS,
     MAX_LUEKER_N,
@@ -61,16 +65,22 @@ from .solvers import (
 
 __all__ = [
     "DISTRIBUTIONS",
+    "LEMMA_ALPHA",
     "MAX_BATCH_N",
     "MAX_BRUTE_FORCE_N",
     "MAX_EXACT_N",
     "MAX_LUEKER_N",
     "LuekerFit",
     "SubsetSumResult",
+    "calibrated_sizes",
+    "fixed_target_errors",
+    "fixed_target_failure",
+    "group_failure",
     "fit_lueker_constant",
     "lueker_success_rate",
     "lueker_trial",
     "lueker_worst_errors",
+    "required_candidates",
     "sample_values",
     "solve",
     "solve_batch",

@@ -10,7 +10,9 @@ Three modules, side by side and with comparable signatures:
   the smallest widths that meet its conditions (:func:`theorem_w_widths`, :func:`theorem_w_common_width`);
 * :mod:`.sharp` -- Theorem W', the count-threshold bound (:func:`sharp_failure_bound`,
   :func:`sharp_common_width`), and the exact probability of Theorem W's event
-  (:func:`every_copy_valid_probability`).
+  (:func:`every_copy_valid_probability`);
+* :mod:`.frontier` -- the measured frontier: the smallest k whose count-chain rate reaches a level
+  (:func:`required_width`, bisection on k).
 """
 
 from ..masks import rho
@@ -23,6 +25,7 @@ from .construction import (
     sample_source,
     source_widths,
 )
+from .frontier import RequiredWidth, required_width
 from .sharp import (
     SharpBound,
     every_copy_valid_probability,
@@ -45,6 +48,7 @@ from .theory import (
 
 __all__ = [
     "COUNTS_BLOCK",
+    "RequiredWidth",
     "SharpBound",
     "WEAK",
     "WeakConstruction",
@@ -57,6 +61,7 @@ __all__ = [
     "normalise_densities",
     "normalise_k",
     "rho",
+    "required_width",
     "sample_source",
     "sharp_common_width",
     "sharp_failure_bound",
