@@ -20,7 +20,6 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from .._validate import (
     MAX_INT,
@@ -33,12 +32,12 @@ from .._validate import (
 from ..experiments import EXPERIMENTS
 from ..experiments.base import Experiment
 from .grid import build_grid, grid_values
-from .launchers import LAUNCHERS
+from .launchers import LAUNCHERS, Pool
 from .lock import FolderLock
 from .output import prepare_folder
 from .runner import PointFailed, run_points
 from .signals import EXIT_STATUS, InterruptGuard
-from .state import RunFolder
+from .state import RunFolder, now
 
 __all__ = ["build_parser", "experiment_names", "main", "run_sweep"]
 
@@ -158,10 +157,11 @@ def _flag_names(args: argparse.Namespace) -> dict[str, str]:
     return out
 
 
-def run_sweep(argv: Sequence[str] | None = None) -> dict:
+def run_sweep(argv: Sequence[str] | None = None, exiting: bool = False) -> dict:
     """Run a sweep from command-line words; returns a dict with the rows, paths, status and
     summary. Raises :class:`LTHInputError` for bad input (also when a grid point refuses its
-    input; ``meta.json`` then says ``failed``)."""
+    input; ``meta.json`` then says ``failed``). ``exiting``: the process ends after the sweep, so
+    signals stay shielded after it (a late second Ctrl-C cannot change the exit status)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     pre = OneLineParser(add_help=False)
     pre.add_argument("--experiment", default="weak")
@@ -187,13 +187,20 @@ def run_sweep(argv: Sequence[str] | None = None) -> dict:
         "jobs": common["jobs"],
         "scheduler": common["scheduler"],
     }
-    with FolderLock(out), InterruptGuard() as guard:
-        grid = grid_values(exp, points)
-        run = RunFolder(out, exp, config, grid, points, meta, _flag_names(args))
-        try:
-            return _run(exp, run, points, config, common, args, guard)
-        finally:
-            run.close()
+    # connect to a cluster before touching the folder: a bad --scheduler changes nothing
+    cluster = LAUNCHERS.get("dask")(1, common["scheduler"]) if common["scheduler"] else None
+    try:
+        with FolderLock(out), InterruptGuard(restore=not exiting) as guard:
+            grid = grid_values(exp, points)
+            run = RunFolder(out, exp, config, grid, points, meta, _flag_names(args))
+            try:
+                return _run(exp, run, points, config, common, args, guard, cluster)
+            finally:
+                cluster = None  # _run closed it
+                run.close()
+    finally:
+        if cluster is not None:
+            cluster.close(True)
 
 
 def _run(
@@ -204,17 +211,24 @@ def _run(
     common: dict,
     args: argparse.Namespace,
     guard: InterruptGuard,
+    cluster: Pool | None,
 ) -> dict:
-    """Open the run, compute the missing points on the launcher, save, then plot and summarise."""
+    """Open the run, compute the missing points on the launcher (``cluster`` when connected to
+    one already), save, then plot and summarise."""
     t0 = time.perf_counter()
-    run.open(args.resume)
-    todo = [i for i in range(len(points)) if i not in run.rows]
-    workers = min(common["jobs"], max(len(todo), 1))
-    launcher = "dask" if common["scheduler"] else ("process" if workers > 1 else "local")
-    status, sig, error, pool, bar = "complete", None, None, None, None
+    status, sig, error, pool, bar = "complete", None, None, cluster, None
     try:
-        pool = LAUNCHERS.get(launcher)(workers, common["scheduler"])
-        run.set_status("running", launcher=launcher, workers=pool.workers)
+        run.open(args.resume)  # a refused --resume leaves the folder as it was
+    except BaseException:
+        if pool is not None:
+            pool.close(True)
+        raise
+    try:
+        todo = [i for i in range(len(points)) if i not in run.rows]
+        workers = min(common["jobs"], max(len(todo), 1))
+        if pool is None:
+            pool = LAUNCHERS.get("process" if workers > 1 else "local")(workers, None)
+        run.set_status("running", launcher=pool.name, workers=pool.workers)
         from tqdm import tqdm
 
         bar = tqdm(
@@ -250,17 +264,19 @@ def _run(
     wall = round(time.perf_counter() - t0, 3)
     rows = run.ordered_rows()
     result = {"rows": rows, "csv": run.csv, "meta": run.meta_path, "figures": [], "signal": sig}
+    files: list[str] = []
     if status == "complete":
+        started = time.time() - 1.0  # file times may be truncated to the second
         guard.unshield()
         try:
             result["figures"] = exp.plot(rows, config, run.folder)
             result["summary"] = exp.summarize(rows, config, run.folder, result["figures"], wall)
         except KeyboardInterrupt as e:
-            guard.shield()
             status, sig = "interrupted", getattr(e, "signal_name", "SIGINT")
             result["signal"] = sig
-    files = [Path(f).name for f in result["figures"]] + _extra_files(run.folder)
-    run.set_status(status, wall_time_s=wall, files=files, signal=sig, finished=time.time())
+        guard.shield()
+        files = _written_since(run, started)
+    run.set_status(status, wall_time_s=wall, files=files, signal=sig, finished=now())
     result["status"] = status
     if status == "interrupted":
         result["summary"] = (
@@ -272,9 +288,18 @@ def _run(
     return result
 
 
-def _extra_files(folder: Path) -> list[str]:
-    """Files an experiment writes besides its figures (fit.json of the Lueker sweep)."""
-    return [n for n in ("fit.json",) if (folder / n).is_file()]
+def _written_since(run: RunFolder, since: float) -> list[str]:
+    """The files the experiment wrote into the folder (figures, fit.json, ...): what a later
+    fresh run removes first, so that nothing stale stays beside its results."""
+    own = {run.csv.name, run.meta_path.name, run.journal_path.name}
+    return sorted(
+        p.name
+        for p in run.folder.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name not in own
+        and p.stat().st_mtime >= since
+    )
 
 
 def _raise_failure(error: BaseException | None, run: RunFolder, kept: int, total: int) -> None:
@@ -293,12 +318,13 @@ def _raise_failure(error: BaseException | None, run: RunFolder, kept: int, total
     raise cause
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
     """Command-line entry point: exit 0 on success, 2 on bad input (one ``error: ...`` line),
-    130 on SIGINT and 143 on SIGTERM (every finished row kept)."""
+    130 on SIGINT and 143 on SIGTERM (every finished row kept). ``exiting``: see
+    :func:`run_sweep` (``python -m lththeory.sweep`` sets it)."""
     try:
         try:
-            res = run_sweep(argv)
+            res = run_sweep(argv, exiting=exiting)
         except LTHInputError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

@@ -33,6 +33,9 @@ LAUNCHERS: Registry = Registry("launcher")
 
 _PINNED: list[Any] = []  # the threadpoolctl limiter of this process, kept alive
 
+CONNECT_TIMEOUT_S = 10
+"""Seconds to wait for a Dask scheduler before ``--scheduler`` is refused."""
+
 
 def pin_threads() -> None:
     """Limit BLAS and OpenMP thread pools of this process to one thread, once and for good."""
@@ -181,7 +184,7 @@ def _open_dask(workers: int, scheduler: str | None) -> Pool:
             "--scheduler needs dask.distributed: pip install -e '.[cluster]'"
         ) from None
     try:
-        client = Client(scheduler, timeout=10, set_as_default=False)
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise LTHInputError(f"--scheduler: cannot connect to {scheduler}: {msg}") from None

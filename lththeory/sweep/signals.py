@@ -37,7 +37,8 @@ class InterruptGuard:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self) -> None:
+    def __init__(self, restore: bool = True) -> None:
+        self.restore = restore  # False: keep shielding after the block (the process is exiting)
         self._previous: dict[int, object] = {}
         self._depth = 0  # nesting of deferred() blocks
         self._pending: str | None = None
@@ -51,6 +52,13 @@ class InterruptGuard:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self.restore:
+            # the process is exiting: ignore further signals at the OS level (Python's finalisation
+            # resets its own handlers to the default action, which would kill the process)
+            for sig in self._previous:
+                signal.signal(sig, signal.SIG_IGN)
+            self._previous.clear()
+            return
         for sig, old in self._previous.items():
             signal.signal(sig, old)  # type: ignore[arg-type]
         self._previous.clear()

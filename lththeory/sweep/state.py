@@ -30,7 +30,7 @@ from .output import (
     write_meta,
 )
 
-__all__ = ["RunFolder", "first_difference", "run_hash"]
+__all__ = ["RunFolder", "first_difference", "now", "run_hash"]
 
 
 def _canonical(value: Any) -> Any:
@@ -107,14 +107,14 @@ class RunFolder:
                     )
                 self.rows[i] = row
             self.meta["started"] = old.get("started")
-            self.meta["resumed"] = _now()
+            self.meta["resumed"] = now()
         else:
             stale = [RESULTS_NAME, JOURNAL_NAME]
             if old is not None and isinstance(old.get("files"), list):
                 stale += old["files"]
             remove_files(self.folder, stale)
             self.journal = Journal.create(self.journal_path, self.run)
-            self.meta["started"] = _now()
+            self.meta["started"] = now()
         self.set_status("running", pid=os.getpid())
         return dict(self.rows)
 
@@ -167,7 +167,7 @@ class RunFolder:
 
     def set_status(self, status: str, **extra: Any) -> None:
         """Update meta.json: ``status`` (running, interrupted, failed or complete) and ``extra``."""
-        self.meta.update(extra, status=status, completed=len(self.rows), updated=_now())
+        self.meta.update(extra, status=status, completed=len(self.rows), updated=now())
         write_meta(self.meta_path, self.meta)
 
     def close(self) -> None:
@@ -176,5 +176,6 @@ class RunFolder:
             self.journal = None
 
 
-def _now() -> str:
+def now() -> str:
+    """The local time as ISO 8601 (meta.json's timestamps)."""
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
