@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -195,6 +196,19 @@ def theorem_w_common_width(
     needs k >= 8 ln(L+1) > 8.
     """
     L, d, m, ps, delta = _theory_inputs(target, densities, delta)
-    guess = max(theorem_w_widths(target, ps, delta)) if min(m) >= 1 else 1
+    return _common_width(L, d, tuple(m), ps, delta)
+
+
+@lru_cache(maxsize=4096)
+def _common_width(L: int, d: int, m: tuple[int, ...], ps: tuple[float, ...], delta: float) -> int:
+    """:func:`theorem_w_common_width` from what it reads of the target (cached: a sweep asks for
+    the same densities at every width)."""
+    guess = 1
+    if min(m) >= 1:  # the largest per-layer width (theorem_w_widths' recursion) as a first guess
+        ks = [1] * (L + 1)
+        for l in range(L, 1, -1):
+            need = np.log((L + 1) * ks[l] * m[l - 1] / delta) * rho(ps[l])
+            ks[l - 1] = max(1, int(np.ceil(need - 1e-12)))
+        guess = max(ks)
     with np.errstate(divide="ignore"):
         return max(_holds_from(pred, B, guess) for pred, B in _conditions(L, d, m, ps, delta))
