@@ -228,7 +228,7 @@ def _run(
         workers = min(common["jobs"], max(len(todo), 1))
         if pool is None:
             pool = LAUNCHERS.get("process" if workers > 1 else "local")(workers, None)
-        run.set_status("running", launcher=pool.name, workers=pool.workers)
+        run.set_status("running", launcher=pool.name, workers=pool.workers, **pool.info)
         from tqdm import tqdm
 
         bar = tqdm(

@@ -84,7 +84,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _init_worker(parent: int, pids: Any) -> None:
-    """Worker start: report the pid, die with the parent, leave SIGINT to the parent, pin threads."""
+    """Worker start: report the pid, die with the parent (the sweep, ``parent``), leave SIGINT to
+    the parent, pin threads."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
@@ -96,6 +97,10 @@ def _init_worker(parent: int, pids: Any) -> None:
         os._exit(1)
     pids.put(os.getpid())
     pin_threads()
+
+
+def _ready() -> int:
+    return os.getpid()
 
 
 def _proc_state(pid: int) -> tuple[int, str] | None:
@@ -129,9 +134,15 @@ def worker_pids(pids: Any) -> list[int]:
     return out
 
 
+def _ours(pid: int) -> bool:
+    """Is ``pid`` a child of this process (not a reused pid)? True when /proc cannot tell."""
+    st = _proc_state(pid)
+    return st is None or st[0] == os.getpid()
+
+
 def _end_workers(pids: list[int], grace: float = 1.0) -> None:
     """SIGTERM every still-running worker of ours, then SIGKILL what is left after ``grace`` s."""
-    mine = [p for p in pids if (_proc_state(p) or (os.getpid(), ""))[0] == os.getpid()]
+    mine = [p for p in pids if _ours(p)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
         live = [p for p in mine if _alive(p)]
         for p in live:
@@ -148,7 +159,10 @@ def _end_workers(pids: list[int], grace: float = 1.0) -> None:
 
 
 def _open_process(workers: int, scheduler: str | None) -> Pool:
-    """A ``ProcessPoolExecutor`` of ``workers`` processes (fork on Linux, spawn elsewhere)."""
+    """A ``ProcessPoolExecutor`` of ``workers`` processes, started now (before a progress bar's
+    thread exists)."""
+    # fork on Linux: workers start at once, need no imports and run scripts without a main guard;
+    # spawn elsewhere
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     ctx = mp.get_context(method)
     pids = ctx.SimpleQueue()
@@ -156,6 +170,7 @@ def _open_process(workers: int, scheduler: str | None) -> Pool:
     ex = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(), pids)
     )
+    ex.submit(_ready).result()  # start the workers now (fork: all of them), before tqdm's thread
 
     def close(interrupted: bool) -> None:
         seen.extend(worker_pids(pids))
@@ -168,7 +183,7 @@ def _open_process(workers: int, scheduler: str | None) -> Pool:
         _end_workers(seen)  # a worker that started while we stopped
         pids.close()
 
-    return Pool("process", workers, 2 * workers, ex.submit, close, {"pids": seen})
+    return Pool("process", workers, 2 * workers, ex.submit, close, {"start_method": method})
 
 
 # --------------------------------------------------------------------------- dask
