@@ -19,7 +19,7 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -32,7 +32,8 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> None:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 

@@ -8,25 +8,40 @@ parameter, the allowed range and the value received, e.g.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 __all__ = [
+    "MAX_INT",
+    "MAX_SEED",
     "LTHInputError",
     "check_box",
+    "check_memory",
     "check_choice",
     "check_density",
     "check_finite_array",
     "check_positive_int",
     "check_positive_real",
     "check_probability_open",
+    "check_seed",
+    "check_seedseq",
     "check_sparsity",
     "check_widths",
     "as_generator",
     "as_list",
     "as_number",
+    "format_bytes",
+    "memory_limit",
 ]
+
+MAX_SEED = 2**63 - 1
+"""Largest run seed (seeds are stored as int64 in results.csv and as JSON integers)."""
+
+MAX_INT = 2**62
+"""Largest width, trial count or other integer size a check accepts unless it says otherwise (so
+that products and numpy's int64 arithmetic cannot overflow silently)."""
 
 
 class LTHInputError(ValueError):
@@ -87,25 +102,112 @@ def check_positive_real(value: object, name: str) -> float:
     return x
 
 
-def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
-    """An integer >= ``minimum`` (floats with an integral value are accepted)."""
+def _int_range(minimum: int, maximum: int | None) -> str:
+    if maximum is None:
+        return f">= {minimum}"
+    return f">= {minimum} and <= {_pow2(maximum)}"
+
+
+def _pow2(v: int) -> str:
+    """``2^62`` for powers of two and ``2^63 - 1`` for their predecessors; the number otherwise."""
+    if v >= 2**20 and (v & (v - 1)) == 0:
+        return f"2^{v.bit_length() - 1}"
+    if v >= 2**20 and ((v + 1) & v) == 0:
+        return f"2^{v.bit_length()} - 1"
+    return f"{v}"
+
+
+def check_positive_int(
+    value: object, name: str, minimum: int = 1, maximum: int | None = None
+) -> int:
+    """An integer >= ``minimum`` (and <= ``maximum`` when given). Floats with an integral value and
+    strings of them are accepted ("1e3"); integer strings are read exactly (no float rounding)."""
     if isinstance(value, bool):
-        raise LTHInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise LTHInputError(
+            f"{name} must be an integer {_int_range(minimum, maximum)}, got {value!r}"
+        )
     if isinstance(value, (int, np.integer)):
         iv = int(value)
     else:
-        try:
-            x = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise LTHInputError(
-                f"{name} must be an integer >= {minimum}, got {_fmt(value)}"
-            ) from None
-        if not (math.isfinite(x) and x == int(x)):
-            raise LTHInputError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}")
-        iv = int(x)
+        iv = None
+        if isinstance(value, str):
+            try:
+                iv = int(value.strip())
+            except ValueError:
+                iv = None
+        if iv is None:
+            try:
+                x = float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise LTHInputError(
+                    f"{name} must be an integer {_int_range(minimum, maximum)}, got {_fmt(value)}"
+                ) from None
+            if not (math.isfinite(x) and x == int(x)):
+                raise LTHInputError(
+                    f"{name} must be an integer {_int_range(minimum, maximum)}, got {_fmt(value)}"
+                )
+            iv = int(x)
     if iv < minimum:
-        raise LTHInputError(f"{name} must be an integer >= {minimum}, got {_fmt(value)}")
+        raise LTHInputError(
+            f"{name} must be an integer {_int_range(minimum, maximum)}, got {_short(value)}"
+        )
+    if maximum is not None and iv > maximum:
+        raise LTHInputError(
+            f"{name} must be an integer {_int_range(minimum, maximum)}, got {_short(value)}"
+        )
     return iv
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """A run seed: an integer in [0, 2^63 - 1] (so ``--seed 1e300`` is refused, not a 301-digit
+    seed)."""
+    return check_positive_int(value, name, minimum=0, maximum=MAX_SEED)
+
+
+def check_seedseq(ss: object, name: str = "ss") -> np.random.SeedSequence:
+    """``ss`` itself when it is a :class:`numpy.random.SeedSequence`; one line naming ``name``
+    otherwise."""
+    if not isinstance(ss, np.random.SeedSequence):
+        raise LTHInputError(
+            f"{name} must be a numpy.random.SeedSequence (e.g. point_seedseq(seed)), "
+            f"got {type(ss).__name__}"
+        )
+    return ss
+
+
+def format_bytes(n: float) -> str:
+    """``3.2 GiB``: a byte count in binary units (``1.7e+12 PiB`` beyond)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024.0
+    return f"{n:.1f} PiB" if n < 1e4 else f"{n:.2g} PiB"
+
+
+def memory_limit() -> int:
+    """Bytes an allocation may need before a size guard refuses it: this machine's physical memory
+    (``os.sysconf``), or ``LTHTHEORY_MEMORY_LIMIT`` (bytes) when set."""
+    env = os.environ.get("LTHTHEORY_MEMORY_LIMIT")
+    if env:
+        try:
+            return max(1, int(float(env)))
+        except ValueError:
+            pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 16 * 2**30
+
+
+def check_memory(nbytes: float, name: str, what: str, limit: int | None = None) -> None:
+    """Refuse, before allocating, a request whose estimated memory ``nbytes`` exceeds ``limit``
+    (default :func:`memory_limit`): one line naming ``name``, what would be held and both sizes."""
+    lim = memory_limit() if limit is None else limit
+    if not (nbytes <= lim):
+        raise LTHInputError(
+            f"{name}: {what} would need about {format_bytes(nbytes)} of memory, more than the "
+            f"{format_bytes(lim)} limit (this machine's memory; LTHTHEORY_MEMORY_LIMIT overrides)"
+        )
 
 
 def as_list(value: object, name: str, what: str) -> list:
@@ -179,9 +281,20 @@ def as_generator(rng: object, name: str = "rng") -> np.random.Generator:
         return rng
     if rng is None or isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
+    if (
+        isinstance(rng, (int, np.integer))
+        and not isinstance(rng, (bool, np.bool_))
+        and 0 <= rng <= MAX_SEED
+    ):
         return np.random.default_rng(int(rng))
     raise LTHInputError(
-        f"{name} must be a numpy Generator, a SeedSequence, an integer seed >= 0 or None, "
-        f"got {rng!r}"
+        f"{name} must be a numpy Generator, a SeedSequence, an integer seed in [0, 2^63 - 1] or "
+        f"None, got {_short(rng)}"
     )
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """The value as an error message shows it, cut to ``limit`` characters (a 301-digit seed stays
+    one short line)."""
+    r = _fmt(value)
+    return r if len(r) <= limit else r[: limit - 3] + "..."

@@ -21,6 +21,7 @@ from ._validate import (
     check_choice,
     check_density,
     check_finite_array,
+    check_memory,
     check_positive_int,
     check_widths,
 )
@@ -154,6 +155,8 @@ def random_target(
     check_choice(weights, "weights", ("uniform", "normal"))
     box = check_box(box)
     rng = as_generator(seed, "seed")
+    entries = sum(a * b for a, b in zip(ws[:-1], ws[1:], strict=True))
+    check_memory(24.0 * entries, "widths", f"a dense target with {entries:.3g} weights")
     W, B = [], []
     for layer, (n_in, n_out) in enumerate(zip(ws[:-1], ws[1:], strict=True)):
         if weights == "uniform":
@@ -177,12 +180,13 @@ def box_corners(
     d: int,
     box: tuple[float, float] = (-1.0, 1.0),
     max_corners: int = 1024,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
 ) -> np.ndarray:
     """All 2^d corners of [a, b]^d, or ``max_corners`` random ones when 2^d is larger."""
     d = check_positive_int(d, "d")
     max_corners = check_positive_int(max_corners, "max_corners")
     a, b = check_box(box)
+    check_memory(16.0 * d * min(max_corners, 2 ** min(d, 62)), "d", f"corners of [a, b]^{d}")
     if d <= int(np.log2(max_corners)):
         bits = (np.arange(2**d)[:, None] >> np.arange(d)[None, :]) & 1
     else:
@@ -195,14 +199,18 @@ def box_points(
     d: int,
     n: int,
     box: tuple[float, float] = (-1.0, 1.0),
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
     corners: bool = True,
 ) -> np.ndarray:
-    """``n`` uniform random points of [a, b]^d, followed by the box's corners when ``corners``."""
+    """``n`` uniform random points of [a, b]^d, followed by the box's corners when ``corners``.
+
+    ``rng``: a Generator, a SeedSequence or an integer seed in [0, 2^63 - 1] (default seed 0);
+    anything else is refused with one line."""
     d = check_positive_int(d, "d")
     n = check_positive_int(n, "n", minimum=0)
     a, b = check_box(box)
     rng = as_generator(0 if rng is None else rng, "rng")
+    check_memory(16.0 * n * d, "n", f"{n} points in {d} dimensions")
     pts = rng.uniform(a, b, size=(n, d))
     if corners:
         pts = np.vstack([pts, box_corners(d, (a, b), rng=rng)])

@@ -12,11 +12,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
 
-from ._validate import LTHInputError, check_choice, check_positive_int, check_probability_open
+from ._validate import (
+    LTHInputError,
+    check_choice,
+    check_memory,
+    check_positive_int,
+    check_probability_open,
+    check_seed,
+    check_seedseq,
+)
 
 __all__ = [
     "SEED_KEYS",
@@ -80,10 +89,18 @@ def proportion(
         raise LTHInputError(f"successes must be in [0, trials={trials}], got {successes}")
     confidence = check_probability_open(confidence, "confidence")
     check_choice(method, "method", ("exact", "wilson"))
+    low, high = _interval(successes, trials, confidence, method)
+    return Proportion(successes, trials, low, high, confidence, method)
+
+
+@lru_cache(maxsize=8192)
+def _interval(successes: int, trials: int, confidence: float, method: str) -> tuple[float, float]:
+    """The scipy interval, cached: a sweep asks for the same (successes, trials) many times (every
+    point at rate 0 or 1, and the one-sided check), and the exact interval costs two root finds."""
     ci = stats.binomtest(successes, trials).proportion_ci(
         confidence_level=confidence, method=method
     )
-    return Proportion(successes, trials, float(ci.low), float(ci.high), confidence, method)
+    return float(ci.low), float(ci.high)
 
 
 # --------------------------------------------------------------------------- seeding
@@ -128,8 +145,9 @@ def _key_part(value: object, name: str) -> int:
 
 
 def point_seedseq(seed: int, *key: int) -> np.random.SeedSequence:
-    """The SeedSequence of one grid point: run seed plus a stable integer key (not grid position)."""
-    seed = check_positive_int(seed, "seed", minimum=0)
+    """The SeedSequence of one grid point: run seed (an integer in [0, 2^63 - 1]) plus a stable
+    integer key (not grid position)."""
+    seed = check_seed(seed, "seed")
     return np.random.SeedSequence(
         seed, spawn_key=tuple(_key_part(k, f"key[{i}]") for i, k in enumerate(key))
     )
@@ -154,19 +172,10 @@ def float_key(x: float, scale: float = 1e9) -> int:
     return int(round(v * scale))
 
 
-def _check_seedseq(ss: object) -> np.random.SeedSequence:
-    if not isinstance(ss, np.random.SeedSequence):
-        raise LTHInputError(
-            "ss must be a numpy.random.SeedSequence (e.g. point_seedseq(seed)), "
-            f"got {type(ss).__name__}"
-        )
-    return ss
-
-
 def child_seedseq(ss: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
     """The child of ``ss`` with spawn key ``ss.spawn_key + key``, without mutating ``ss``
     (``ss.spawn`` would advance its counter, so the result would depend on call order)."""
-    ss = _check_seedseq(ss)
+    ss = check_seedseq(ss)
     return np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + tuple(key))
 
 
@@ -181,12 +190,18 @@ def trial_generators(
     """Generators of trials ``start..stop-1`` of a point: child ``t`` of ``ss`` for trial ``t``.
 
     Equivalent to ``ss.spawn(stop)[start:stop]`` without mutating ``ss`` (so chunks are independent
-    of which process draws them).
+    of which process draws them). The list holds one generator (about 2 KiB) per trial; loops over
+    many trials call :func:`child_generator` one trial at a time instead.
     """
-    _check_seedseq(ss)
+    check_seedseq(ss)
     start = check_positive_int(start, "start", minimum=0)
     stop = check_positive_int(stop, "stop", minimum=start)
+    check_memory(GENERATOR_BYTES * (stop - start), "stop - start", f"{stop - start} generators")
     return [child_generator(ss, t) for t in range(start, stop)]
+
+
+GENERATOR_BYTES = 2048
+"""Upper estimate of the memory of one numpy Generator with its PCG64 and SeedSequence."""
 
 
 # --------------------------------------------------------------------------- fits

@@ -24,7 +24,7 @@ GRIDS = {
 
 
 @pytest.mark.parametrize("experiment", sorted(GRIDS))
-def test_resume_reuses_rows(experiment, tmp_path):
+def test_resume_reuses_rows(experiment, tmp_path, capsys):
     args = [*GRIDS[experiment], "--experiment", experiment, "--out", str(tmp_path), "--quiet"]
     assert sweep.main(args) == 0
     first = (tmp_path / "results.csv").read_text()
@@ -33,8 +33,16 @@ def test_resume_reuses_rows(experiment, tmp_path):
         assert fit["C"] > 0 and len(fit["n_required"]) == 2
     assert sweep.main(args + ["--resume"]) == 0
     assert (tmp_path / "results.csv").read_text() == first
-    # a changed parameter invalidates the earlier rows instead of mixing them in
-    assert sweep.main(args + ["--resume", "--seed", "1"]) == 0
+    # Changed by issue 9: a changed parameter used to restart the run silently (discarding the
+    # earlier rows); --resume now refuses with exit 2, naming the parameter and both values, and
+    # leaves the earlier run untouched. Without --resume the new parameters start a new run.
+    capsys.readouterr()
+    assert sweep.main(args + ["--resume", "--seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seed differs" in err and "stored 0, given 1" in err
+    assert json.loads((tmp_path / "meta.json").read_text())["config"]["seed"] == 0
+    assert (tmp_path / "results.csv").read_text() == first
+    assert sweep.main(args + ["--seed", "1"]) == 0
     assert json.loads((tmp_path / "meta.json").read_text())["config"]["seed"] == 1
 
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .._validate import (
+    MAX_INT,
     LTHInputError,
     check_positive_int,
     check_probability_open,
+    check_seed,
     check_sparsity,
     check_widths,
 )
@@ -61,8 +64,8 @@ class Axis:
 
 
 def int_axis(name: str, default: str, fixed: str, help: str) -> Axis:
-    """An axis of positive integers (``--width 1,2,4``)."""
-    return Axis(lambda t: check_positive_int(t, name), default, fixed, help)
+    """An axis of positive integers up to 2^62 (``--width 1,2,4``)."""
+    return Axis(lambda t: check_positive_int(t, name, maximum=MAX_INT), default, fixed, help)
 
 
 def sparsity_axis(default: str, fixed: str, help: str) -> Axis:
@@ -151,6 +154,9 @@ class Experiment:
     axes: ClassVar[dict[str, Axis]]
     columns: ClassVar[list[str]]
     default_trials: ClassVar[int] = 200
+    #: bytes of per-trial results a grid point holds at once (success flags, errors): the engine
+    #: refuses ``--trials`` whose results would not fit in memory before anything runs
+    trial_bytes: ClassVar[int] = 32
     #: the figures :meth:`plot` draws: file name -> name of a method (rows, config, path) -> path
     figures: ClassVar[dict[str, str]] = {}
 
@@ -224,7 +230,7 @@ class Experiment:
             "trials": check_positive_int(
                 self.default_trials if trials is None else trials, "trials"
             ),
-            "seed": check_positive_int(seed, "seed", minimum=0),
+            "seed": check_seed(seed, "seed"),
             "delta": check_probability_open(delta, "delta"),
         }
         config = self.configure(args, common)
@@ -249,6 +255,17 @@ class Experiment:
 
         rec(0, dict(fixed))
         return out
+
+
+@lru_cache(maxsize=16)
+def _sweep_target(seed: int, widths: tuple[int, ...]) -> ReLUNetwork:
+    """The random target of a width x sparsity sweep, drawn once per (seed, widths) and process
+    (every grid point of a run reads the same target; callers do not modify it)."""
+    rng = np.random.default_rng(experiment_seedseq(seed, "target"))
+    net = random_target(widths, seed=rng)
+    for a in (*net.weights, *net.biases):
+        a.flags.writeable = False  # shared by every point: a write would be a bug
+    return net
 
 
 def register(experiment: Experiment) -> Experiment:
@@ -285,8 +302,7 @@ class WidthSparsityExperiment(Experiment):
     def target(self, config: dict) -> ReLUNetwork:
         """The sweep's random target (U[-1, 1] weights, U[-1/2, 1/2] biases, box [-1, 1]^d), seeded
         by the run seed and the shared ``"target"`` key (the same for the weak and strong sweeps)."""
-        rng = np.random.default_rng(experiment_seedseq(config["seed"], "target"))
-        return random_target(config["target"], seed=rng)
+        return _sweep_target(config["seed"], tuple(config["target"]))
 
     def bound_row(
         self,

@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from .._arrays import concat_ranges
 from .._validate import LTHInputError, as_generator, check_density, check_positive_int
-from ..masks import bernoulli_mask
+from ..masks import bernoulli_mask, check_mask_memory
 from ..network import ReLUNetwork, box_points
 from .targets import OneHiddenTarget, check_one_hidden_target
 
@@ -46,6 +46,7 @@ def sample_source_masks(
     p1 = check_density(p1, "p1")
     p2 = check_density(p2, "p2")
     rng = as_generator(rng, "rng")
+    check_mask_memory([(N, d), (1, N)], [p1, p2], "N (hidden width)")
     return bernoulli_mask((N, d), p1, rng), bernoulli_mask((1, N), p2, rng)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_density, check_positive_int
+from .._validate import check_density, check_memory, check_positive_int, check_seedseq
 from ..network import ReLUNetwork
-from ..stats import Proportion, proportion, trial_generators
+from ..stats import Proportion, child_generator, proportion
 from .decision import has_full_matching, sample_source_masks
 from .targets import OneHiddenTarget, check_one_hidden_target
 
@@ -25,14 +25,17 @@ def simulate_success(
 ) -> np.ndarray:
     """Success indicator per trial: sample ER masks (generator child t of ``ss`` for trial t) and
     decide exactly by matching (no ticket built)."""
+    check_seedseq(ss, "ss")
     t = check_one_hidden_target(target)
     N = check_positive_int(N, "N (hidden width)")
     p1 = check_density(p1, "p1")
     p2 = check_density(p2, "p2")
     trials = check_positive_int(trials, "trials")
     start = check_positive_int(start, "start", minimum=0)
+    check_memory(float(trials), "trials", f"the success indicators of {trials} trials")
     out = np.empty(trials, dtype=bool)
-    for k, g in enumerate(trial_generators(ss, start, start + trials)):
+    for k in range(trials):
+        g = child_generator(ss, start + k)
         out[k] = has_full_matching(t, *sample_source_masks(N, t.d, p1, p2, g))
     return out
 

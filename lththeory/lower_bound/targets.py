@@ -13,6 +13,7 @@ from .._validate import (
     as_generator,
     check_box,
     check_finite_array,
+    check_memory,
     check_positive_int,
 )
 from ..network import ReLUNetwork
@@ -211,6 +212,7 @@ def hard_instance(
     d = check_positive_int(d, "d (input dimension)")
     a, bb = check_box(box)
     rng = as_generator(seed, "seed")
+    check_memory(32.0 * n * (d + 4), "n (target neurons)", f"a target with {n} x {d} weights")
     ci = a + (bb - a) * (np.arange(n) + 0.1 + 0.8 * rng.random(n)) / n
     v = rng.choice([-1.0, 1.0], size=n) * rng.uniform(0.5, 1.0, size=n)
     c = float(rng.uniform(-0.5, 0.5))
@@ -239,6 +241,7 @@ def random_one_hidden_target(
         raise LTHInputError(f"support must be in [1, d = {d}], got {s}")
     a, bb = check_box(box)
     rng = as_generator(seed, "seed")
+    check_memory(64.0 * n * (d + 4), "n (target neurons)", f"a target with {n} x {d} weights")
     for _ in range(100):
         cols = np.argsort(rng.random((n, d)), axis=1)[:, :s]
         W = np.zeros((n, d))

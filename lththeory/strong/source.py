@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import LTHInputError, check_choice, check_density, check_positive_int
+from .._validate import (
+    MAX_INT,
+    LTHInputError,
+    check_choice,
+    check_density,
+    check_positive_int,
+    check_seed,
+)
 from ..densities import layer_densities
 from ..masks import bernoulli_mask
 from ..network import ReLUNetwork, check_network
@@ -49,7 +56,12 @@ def _seed_parts(seed: object) -> tuple[int, tuple[int, ...]]:
         return int(seed.integers(0, 2**63 - 1)), ()
     if seed is None:
         return int(np.random.SeedSequence().entropy), ()
-    return check_positive_int(seed, "seed", minimum=0), ()
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, (bool, np.bool_)):
+        raise LTHInputError(
+            "seed must be an integer in [0, 2^63 - 1], a SeedSequence, a Generator or None, "
+            f"got {type(seed).__name__}"
+        )
+    return check_seed(seed, "seed"), ()
 
 
 @dataclass(frozen=True)
@@ -142,11 +154,12 @@ class StrongSource:
 def per_layer(value: object, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     """One positive integer per target layer (block sizes); one number means the same for all."""
     if np.ndim(value) == 0:
-        v = check_positive_int(value, name, minimum=minimum)
+        v = check_positive_int(value, name, minimum=minimum, maximum=MAX_INT)
         return (v,) * n
     items = list(value)  # type: ignore[call-overload]
     vals = tuple(
-        check_positive_int(x, f"{name}[{i}]", minimum=minimum) for i, x in enumerate(items)
+        check_positive_int(x, f"{name}[{i}]", minimum=minimum, maximum=MAX_INT)
+        for i, x in enumerate(items)
     )
     if len(vals) != n:
         raise LTHInputError(f"{name} must hold {n} values (one per target layer), got {len(vals)}")

@@ -11,7 +11,7 @@ from typing import Any
 from .._validate import LTHInputError
 from ..experiments.base import Experiment
 
-__all__ = ["build_grid", "parse_list"]
+__all__ = ["build_grid", "grid_values", "parse_list"]
 
 
 def parse_list(flag: str, text: str, parse: Callable[[str], Any]) -> list[Any]:
@@ -62,3 +62,15 @@ def build_grid(exp: Experiment, args: argparse.Namespace) -> tuple[list[str], li
     order = swept + [n for n in names if n not in swept]
     points.sort(key=lambda pt: tuple(values[n].index(pt[n]) for n in order))
     return swept, points
+
+
+def grid_values(exp: Experiment, points: list[dict]) -> dict[str, list]:
+    """Every axis's values in the order of the grid (what ``meta.json`` stores as ``grid``)."""
+    out: dict[str, list] = {}
+    for name in exp.axes:
+        seen: list = []
+        for pt in points:
+            if pt[name] not in seen:
+                seen.append(pt[name])
+        out[name] = seen
+    return out

@@ -15,8 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._arrays import concat_ranges, csr_coo, to_dense
-from .._validate import LTHInputError, as_generator
-from ..masks import sample_mask
+from .._validate import LTHInputError, as_generator, check_choice
+from ..masks import check_mask_memory, sample_mask
 from ..network import ReLUNetwork
 from .theory import normalise_densities, normalise_k, target_supports
 
@@ -75,9 +75,12 @@ def sample_source(
     ks = normalise_k(k, L)
     ps = normalise_densities(densities, L)
     rng = as_generator(rng, "rng")
+    check_choice(kind, "kind", ("bernoulli", "fixed"))
     widths = target.widths
     N = source_widths(widths, ks)
-    masks = tuple(sample_mask((N[l + 1], N[l]), ps[l], rng, kind) for l in range(L + 1))
+    shapes = [(N[l + 1], N[l]) for l in range(L + 1)]
+    check_mask_memory(shapes, ps, "k", kind)  # before anything is drawn
+    masks = tuple(sample_mask(shapes[l], ps[l], rng, kind) for l in range(L + 1))
     return WeakSource(tuple(widths), ks, ps, masks)
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
+from .._arrays import one_blas_thread
 from .._search import smallest_true
 from .._validate import LTHInputError, check_probability_open
 from .theory import fan_in_structure, normalise_densities, normalise_k
@@ -201,6 +202,7 @@ def _check(target, k, densities) -> tuple[_Structure, tuple[int, ...], tuple[flo
     return st, ks, ps
 
 
+@one_blas_thread
 def sharp_terms(
     target: object,
     k: int | Sequence[int],
@@ -221,6 +223,7 @@ def sharp_terms(
     return tuple(_terms(st, ks, ps, ts))
 
 
+@one_blas_thread
 def sharp_thresholds(
     target: object, k: int | Sequence[int], densities: float | Sequence[float]
 ) -> SharpBound:
@@ -236,6 +239,7 @@ def sharp_failure_bound(
     return sharp_thresholds(target, k, densities).failure
 
 
+@one_blas_thread
 def sharp_common_width(
     target: object, densities: float | Sequence[float], delta: float = 0.1
 ) -> int:
@@ -259,6 +263,7 @@ def sharp_common_width(
     return smallest_true(ok, 0, 1)
 
 
+@one_blas_thread
 def every_copy_valid_probability(
     target: object, k: int | Sequence[int], densities: float | Sequence[float]
 ) -> float:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import check_choice, check_positive_int
+from .._validate import check_choice, check_memory, check_positive_int, check_seedseq
 from ..network import ReLUNetwork
-from ..stats import child_generator, trial_generators
+from ..stats import child_generator
 from .construction import construct, sample_source
 from .theory import fan_in_structure, normalise_densities, normalise_k
 
@@ -51,6 +51,42 @@ def _count_chain_block(
     return counts
 
 
+def _chain_inputs(
+    target: ReLUNetwork,
+    k: int | Sequence[int],
+    densities: float | Sequence[float],
+    ss: np.random.SeedSequence,
+    trials: int,
+) -> tuple[list[np.ndarray], tuple[int, ...], tuple[float, ...], list[float], int]:
+    """Validated (transposed fan-in, k, densities, log(1-p), trials) of a count-chain call."""
+    check_seedseq(ss, "ss")
+    fan = fan_in_structure(target)
+    L = len(fan)
+    ks = normalise_k(k, L) + (1,)
+    ps = normalise_densities(densities, L)
+    trials = check_positive_int(trials, "trials")
+    log_miss = [float(np.log1p(-p)) if p < 1 else -np.inf for p in ps]
+    sup_t = [np.ascontiguousarray(c.T, dtype=np.float64) for c in fan]
+    return sup_t, ks, ps, log_miss, trials
+
+
+def _blocks(
+    target: ReLUNetwork,
+    ss: np.random.SeedSequence,
+    trials: int,
+    block: int,
+    chain: tuple[list[np.ndarray], tuple[int, ...], tuple[float, ...], list[float]],
+):
+    """The count chain's blocks in order: block b (``block`` trials, the last one shorter) drawn
+    from generator child b of ``ss``."""
+    sup_t, ks, ps, log_miss = chain
+    for b in range(-(-trials // block)):
+        n = min(block, trials - b * block)
+        yield _count_chain_block(
+            child_generator(ss, b), n, target.input_dim, sup_t, ks, log_miss, ps[0]
+        )
+
+
 def count_chain(
     target: ReLUNetwork,
     k: int | Sequence[int],
@@ -67,20 +103,12 @@ def count_chain(
     fully connected layers) (docs/theory.md §3.3).
     Trials are drawn in blocks of ``block``; block b uses generator child b of ``ss``.
     """
-    fan = fan_in_structure(target)
-    L = len(fan)
-    ks = normalise_k(k, L) + (1,)
-    ps = normalise_densities(densities, L)
-    trials = check_positive_int(trials, "trials")
-    log_miss = [float(np.log1p(-p)) if p < 1 else -np.inf for p in ps]
-    sup_t = [np.ascontiguousarray(c.T, dtype=np.float64) for c in fan]
-    parts: list[list[np.ndarray]] = []
-    nblocks = -(-trials // block)
-    for b in range(nblocks):
-        rng = child_generator(ss, b)
-        n = min(block, trials - b * block)
-        parts.append(_count_chain_block(rng, n, target.input_dim, sup_t, ks, log_miss, ps[0]))
-    return [np.concatenate([p[l] for p in parts]) for l in range(L + 1)]
+    sup_t, ks, ps, log_miss, trials = _chain_inputs(target, k, densities, ss, trials)
+    block = check_positive_int(block, "block")
+    per_trial = 8 * (target.input_dim + sum(s.shape[1] for s in sup_t))
+    check_memory(2.0 * per_trial * trials, "trials", f"the counts of {trials} trials")
+    parts = list(_blocks(target, ss, trials, block, (sup_t, ks, ps, log_miss)))
+    return [np.concatenate([p[l] for p in parts]) for l in range(len(sup_t) + 1)]
 
 
 def simulate_counts(
@@ -92,9 +120,18 @@ def simulate_counts(
 ) -> np.ndarray:
     """Success indicator per trial from the exact count chain: success iff every output is valid.
 
-    Same distribution as :func:`simulate_masks`; cost O(sum_l (n_l + m_l)) per trial, free of k.
+    Same distribution as :func:`simulate_masks`; cost O(sum_l (n_l + m_l)) per trial, free of k;
+    memory one block of counts plus one byte per trial (the same draws as :func:`count_chain`).
     """
-    return np.all(count_chain(target, k, densities, ss, trials)[-1] > 0, axis=1)
+    sup_t, ks, ps, log_miss, trials = _chain_inputs(target, k, densities, ss, trials)
+    check_memory(float(trials), "trials", f"the success indicators of {trials} trials")
+    out = np.empty(trials, dtype=bool)
+    pos = 0
+    for counts in _blocks(target, ss, trials, COUNTS_BLOCK, (sup_t, ks, ps, log_miss)):
+        n = counts[-1].shape[0]
+        out[pos : pos + n] = np.all(counts[-1] > 0, axis=1)
+        pos += n
+    return out
 
 
 def simulate_masks(
@@ -109,10 +146,12 @@ def simulate_masks(
 
     Trial t samples its masks from generator child t of ``ss``.
     """
+    check_seedseq(ss, "ss")
     check_choice(kind, "kind", ("bernoulli", "fixed"))
     trials = check_positive_int(trials, "trials")
+    check_memory(float(trials), "trials", f"the success indicators of {trials} trials")
     out = np.empty(trials, dtype=bool)
-    for t, g in enumerate(trial_generators(ss, 0, trials)):
-        src = sample_source(target, k, densities, g, kind)
+    for t in range(trials):
+        src = sample_source(target, k, densities, child_generator(ss, t), kind)
         out[t] = construct(target, src, build_ticket=False).success
     return out

@@ -8,11 +8,15 @@ The analytic side of claim 1, comparable with the measurements of :mod:`lththeor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
+from .._search import smallest_true
 from .._validate import (
+    MAX_INT,
     LTHInputError,
     check_density,
     check_positive_int,
@@ -55,9 +59,9 @@ def fan_in_structure(target: object) -> list[np.ndarray]:
 def normalise_k(k: int | Sequence[int], depth: int) -> tuple[int, ...]:
     """Copy multipliers (k_0, ..., k_{L-1}); a single int means the same k for every layer."""
     if isinstance(k, (int, np.integer)) or np.ndim(k) == 0:
-        kk = check_positive_int(k, "k")
+        kk = check_positive_int(k, "k", maximum=MAX_INT)
         return (kk,) * depth
-    ks = tuple(check_positive_int(v, f"k[{i}]") for i, v in enumerate(k))
+    ks = tuple(check_positive_int(v, f"k[{i}]", maximum=MAX_INT) for i, v in enumerate(k))
     if len(ks) != depth:
         raise LTHInputError(f"k must hold {depth} values (k_0..k_{{L-1}}), got {len(ks)}")
     return ks
@@ -155,41 +159,83 @@ def theorem_w_widths(
     return tuple(ks[:L])
 
 
-def _conditions_hold(
-    k: np.ndarray, L: int, d: int, m: Sequence[int], ps: Sequence[float], delta: float
-) -> np.ndarray:
-    """Vectorised over candidate common k: do all of Theorem W's conditions hold?"""
-    k = np.asarray(k, dtype=np.float64)
+def _conditions(
+    L: int, d: int, m: Sequence[int], ps: Sequence[float], delta: float
+) -> list[tuple[Callable[[int], bool], float]]:
+    """Theorem W's active conditions at a common k, one (predicate, B) pair each: the predicate is the
+    condition at integer k, and it reads k >= A (B = 0) or k >= B ln(C k) (docs/theory.md §3.4).
+    Inactive terms (:func:`_active_terms`) impose nothing; T counts the active ones."""
     active = _active_terms(m, ps)
-    T = max(1, sum(active))
-    ok = np.ones(k.shape, dtype=bool)
+    n = max(1, sum(active))
+    out: list[tuple[Callable[[int], bool], float]] = []
     if active[0]:
-        ok &= k >= 8.0 * np.log(T * d / delta) / ps[0]
+        a0 = 8.0 * np.log(n * d / delta) / ps[0]
+        out.append((lambda k: float(k) >= a0, 0.0))
     if active[1]:
-        k1 = k if L >= 2 else np.ones_like(k)
-        need = np.log(T * k1 * m[0] / delta) * rho(ps[1])
-        ok &= k >= (2.0 * need / ps[0] if ps[0] < 1.0 else need)
+        b1 = rho(ps[1]) * (2.0 / ps[0] if ps[0] < 1.0 else 1.0)
+        if L >= 2:
+            out.append((lambda k: float(k) >= np.log(n * float(k) * m[0] / delta) * b1, b1))
+        else:
+            a1 = np.log(n * 1.0 * m[0] / delta) * b1
+            out.append((lambda k: float(k) >= a1, 0.0))
     for l in range(2, L + 1):
-        if active[l]:
-            kl = k if l < L else np.ones_like(k)
-            ok &= k >= np.log(T * kl * m[l - 1] / delta) * rho(ps[l])
-    return ok
+        if not active[l]:
+            continue
+        bl = rho(ps[l])
+        if l < L:
+            out.append(
+                (lambda k, c=m[l - 1], b=bl: float(k) >= np.log(n * float(k) * c / delta) * b, bl)
+            )
+        else:
+            al = np.log(n * 1.0 * m[l - 1] / delta) * bl
+            out.append((lambda k, a=al: float(k) >= a, 0.0))
+    return out
+
+
+def _holds_from(pred: Callable[[int], bool], B: float, guess: int) -> int:
+    """Smallest integer k >= 1 from which ``pred`` holds at every larger integer, for a condition
+    k >= B ln(C k) (or k >= A when B = 0): k - B ln(C k) is convex in k with its minimum at k = B,
+    so it fails on one interval and the answer is one past that interval's last integer. O(log k)
+    evaluations via :func:`lththeory._search.smallest_true`."""
+    km = max(1, math.ceil(B))  # the condition's slack is nondecreasing on the integers >= km
+    if pred(km):
+        # integers below km lie where the slack decreases: they hold iff km - 1 does
+        return km if km > 1 and not pred(km - 1) else 1
+    return smallest_true(pred, km, max(guess, km + 1))
 
 
 def theorem_w_common_width(
     target: ReLUNetwork, densities: float | Sequence[float], delta: float = 0.1
 ) -> int:
-    """Smallest common k (k_0 = ... = k_{L-1} = k) meeting all of Theorem W's conditions.
+    """Smallest common k (k_0 = ... = k_{L-1} = k) from which all of Theorem W's conditions hold
+    for every larger k.
 
-    k appears inside the logarithms, so the condition is a fixed point k >= A ln(B k); it holds from the
-    per-layer maximum upwards, and the smallest admissible integer is found by checking every candidate
-    up to that maximum (vectorised).
+    k appears inside the logarithms, so each condition is k >= A or k >= B ln(C k); the slack
+    k - B ln(C k) is convex in k, so each condition fails on one interval of k and holds from one
+    past it onwards. The answer is the largest of these per-condition thresholds, found by
+    exponential search and bisection in O(log k) evaluations with memory independent of k
+    (docs/theory.md §3.4). It is also the smallest k at which all conditions hold whenever no
+    k-dependent condition holds at some k below its failing interval; that can happen only at k = 1
+    (k >= 2 and k < B with C k > e would need k >= B ln(C k) > B), which the Chernoff condition (W1)
+    excludes whenever it is active beside another term (it needs k >= 8 ln 2 > 1). Without (W1)
+    (p_1 = 1) the width is the start of the range where every condition holds.
     """
     L, d, m, ps, delta = _theory_inputs(target, densities, delta)
-    # an admissible upper end: from the largest per-layer width, doubled until every condition holds
-    hi = max(theorem_w_widths(target, ps, delta))
-    while not _conditions_hold(np.array([hi]), L, d, m, ps, delta)[0]:
-        hi *= 2
-    cand = np.arange(1, hi + 1)
-    ok = _conditions_hold(cand, L, d, m, ps, delta)
-    return int(cand[np.argmax(ok)])
+    return _common_width(L, d, tuple(m), ps, delta)
+
+
+@lru_cache(maxsize=4096)
+def _common_width(L: int, d: int, m: tuple[int, ...], ps: tuple[float, ...], delta: float) -> int:
+    """:func:`theorem_w_common_width` from what it reads of the target (cached: a sweep asks for
+    the same densities at every width)."""
+    active = _active_terms(m, ps)
+    T = max(1, sum(active))
+    ks = [1] * (L + 1)  # the largest per-layer width (theorem_w_widths' recursion) as a first guess
+    for l in range(L, 1, -1):
+        if active[l]:
+            need = np.log(T * ks[l] * m[l - 1] / delta) * rho(ps[l])
+            ks[l - 1] = max(1, int(np.ceil(need - 1e-12)))
+    guess = max(ks)
+    conds = _conditions(L, d, m, ps, delta)
+    with np.errstate(divide="ignore"):
+        return max((_holds_from(pred, B, guess) for pred, B in conds), default=1)
