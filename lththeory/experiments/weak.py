@@ -14,8 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import LTHInputError, check_choice
+from ..conv import simulate_masks as simulate_conv_masks
+from ..conv import source_shapes
+from ..conv.flags import add_conv_arguments, conv_spec, conv_target
 from ..masks import rho
-from ..stats import fit_power_law, float_key, frontier, proportion
+from ..stats import experiment_seedseq, fit_power_law, float_key, frontier, proportion
 from ..weak import (
     simulate_counts,
     simulate_masks,
@@ -63,24 +66,49 @@ class WeakExperiment(WidthSparsityExperiment):
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
         self.add_target_arguments(p, "target widths, input first (dense random)")
         p.add_argument("--method", default="counts", help="counts (exact count chain) or masks")
+        add_conv_arguments(p)
 
     def configure(self, args: argparse.Namespace, common: dict) -> dict:
-        return {
+        config = {
             "target": parse_widths(args.target, "--target"),
             "method": check_choice(args.method, "--method", tuple(SIMULATORS)),
             "dense_first_layer": bool(args.dense_first_layer),
         }
+        spec = conv_spec(args, config["target"])
+        if spec is not None:  # conv targets only: FC configs (and their --resume) are unchanged
+            config["conv"] = spec
+        return config
+
+    def target(self, config: dict):
+        """The sweep's random target: dense FC (the base's), or with ``--conv`` a dense random conv
+        target (docs/theory.md §8.6) from the same seed key."""
+        if not config.get("conv"):
+            return super().target(config)
+        rng = np.random.default_rng(experiment_seedseq(config["seed"], "target"))
+        return conv_target(config["conv"], config["target"], rng)
+
+    def simulator(self, config: dict):
+        """The point's simulator: the count chain reads any target's fan-in; explicit masks need
+        the conv source for conv targets."""
+        if config["method"] == "masks" and config.get("conv"):
+            return simulate_conv_masks
+        return SIMULATORS[config["method"]]
 
     def check_grid(self, points: list[dict], config: dict) -> None:
         """Refuse --method masks grid points whose explicit masks would not fit in memory."""
         if config["method"] != "masks":
             return
         L = len(config["target"]) - 1
+        target = self.target(config) if config.get("conv") else None
         for pt in points:
             k = pt["width"]
-            N = source_widths(config["target"], [k] * L)
             dens = self.densities(config, pt["sparsity"])
-            nnz = sum(N[i] * N[i + 1] * dens[i] for i in range(L + 1))
+            if target is not None:
+                sizes = [float(np.prod(s)) for s in source_shapes(target, [k] * L)]
+            else:
+                N = source_widths(config["target"], [k] * L)
+                sizes = [N[i] * N[i + 1] for i in range(L + 1)]
+            nnz = sum(sz * p for sz, p in zip(sizes, dens, strict=True))
             if 12 * nnz > MEMORY_LIMIT:
                 raise LTHInputError(
                     f"--width {k} at sparsity {pt['sparsity']:g} needs about "
@@ -94,7 +122,7 @@ class WeakExperiment(WidthSparsityExperiment):
         target = self.target(config)
         dens = self.densities(config, s)
         ss = self.seedseq(config, k, float_key(s))
-        ok = SIMULATORS[config["method"]](target, k, dens, ss, config["trials"])
+        ok = self.simulator(config)(target, k, dens, ss, config["trials"])
         prop = proportion(int(ok.sum()), len(ok))
         tw = theorem_w_common_width(target, dens, config["delta"])
         bound = 1.0 - theorem_w_failure_bound(target, k, dens)

@@ -1,0 +1,49 @@
+"""Convolutional targets and sources (docs/theory.md §8).
+
+Channels play the role of neurons and kernel entries the role of edges:
+
+* :mod:`.network` -- conv networks as plain data (:class:`ConvNetwork`, stride-1 convolutions with
+  zero padding, ReLU, an optional pooled linear head; float64 im2col forward), random conv targets
+  (:func:`random_conv_target`) and test images with extreme border pixels (:func:`image_points`);
+* :mod:`.weak` -- Theorem W for convolutions: explicit ER conv sources with masks per kernel entry
+  (:func:`sample_source`), the construction and its ticket (:func:`construct`), the explicit-mask
+  simulator (:func:`simulate_masks`) and the source's tensor shapes for density schemes
+  (:func:`source_shapes`). The count chain and Theorem W's bounds are those of
+  :mod:`lththeory.weak`, which read a conv target through :meth:`ConvNetwork.fan_in`.
+"""
+
+from .network import (
+    ConvNetwork,
+    check_conv_network,
+    image_points,
+    parse_kernel,
+    parse_padding,
+    random_conv_target,
+)
+from .weak import (
+    WEAK_CONV,
+    ConvWeakSource,
+    construct,
+    sample_source,
+    simulate_masks,
+    source_kernels,
+    source_shapes,
+    ticket_shift,
+)
+
+__all__ = [
+    "WEAK_CONV",
+    "ConvNetwork",
+    "ConvWeakSource",
+    "check_conv_network",
+    "construct",
+    "image_points",
+    "parse_kernel",
+    "parse_padding",
+    "random_conv_target",
+    "sample_source",
+    "simulate_masks",
+    "source_kernels",
+    "source_shapes",
+    "ticket_shift",
+]
