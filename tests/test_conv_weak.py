@@ -340,3 +340,31 @@ def test_registry_reproducibility_and_bad_input():
         construct(other, sample_source(target, 2, 0.5, 0))
     with pytest.raises(LTHInputError, match="target must be a ConvNetwork"):
         sample_source(object(), 2, 0.5, 0)
+
+
+@pytest.mark.parametrize("head", [False, True])
+@pytest.mark.parametrize("scheme", ["uniform", "erk", "balanced", "pyramidal"])
+def test_density_schemes_on_conv_source_shapes(scheme, head):
+    """Source shapes are (N_{l+1}, N_l, kh, kw) (the head (n_out, N_L)); every scheme meets the
+    global budget exactly on them; ERK's unsaturated densities follow sum(dims)/prod(dims) of the
+    4-D shapes; explicit masks drawn at those densities realise them (binomial test per layer)."""
+    from lththeory.conv import source_densities, source_shapes
+    from lththeory.densities import realised_density
+
+    target = random_conv_target((3, 8, 8, 4), head=head, seed=0)
+    k = (6, 5, 4)
+    shapes = source_shapes(target, k)  # N = 3, 18, 40, 32, 4
+    last = (4, 32) if head else (4, 32, 3, 3)
+    assert shapes == [(18, 3, 3, 3), (40, 18, 3, 3), (32, 40, 3, 3), last]
+    dens = np.array(source_densities(target, k, 0.2, scheme))
+    assert len(dens) == target.depth + 1 and np.all((dens > 0) & (dens <= 1))
+    assert realised_density(shapes, dens) == pytest.approx(0.2, rel=1e-12)
+    if scheme == "erk":
+        g = np.array([sum(s) / np.prod(s) for s in shapes])
+        free = dens < 1
+        assert free.sum() >= 2
+        np.testing.assert_allclose(dens[free] / g[free], (dens[free] / g[free])[0], rtol=1e-12)
+        assert np.all(g[~free] >= g[free].max())  # only the densest-by-ERK layers saturate
+    src = sample_source(target, k, dens, 7)
+    for m, p in zip(src.masks, dens, strict=True):
+        assert stats.binomtest(int(m.nnz), int(np.prod(m.shape)), p).pvalue > ALPHA

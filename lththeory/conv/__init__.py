@@ -7,8 +7,8 @@ Channels play the role of neurons and kernel entries the role of edges:
   (:func:`random_conv_target`) and test images with extreme border pixels (:func:`image_points`);
 * :mod:`.weak` -- Theorem W for convolutions: explicit ER conv sources with masks per kernel entry
   (:func:`sample_source`), the construction and its ticket (:func:`construct`), the explicit-mask
-  simulator (:func:`simulate_masks`) and the source's tensor shapes for density schemes
-  (:func:`source_shapes`). The count chain and Theorem W's bounds are those of
+  simulator (:func:`simulate_masks`) and the source's tensor shapes and density schemes on them
+  (:func:`source_shapes`, :func:`source_densities`). The count chain and Theorem W's bounds are those of
   :mod:`lththeory.weak`, which read a conv target through :meth:`ConvNetwork.fan_in`.
 """
 
@@ -26,6 +26,7 @@ from .weak import (
     construct,
     sample_source,
     simulate_masks,
+    source_densities,
     source_kernels,
     source_shapes,
     ticket_shift,
@@ -43,6 +44,7 @@ __all__ = [
     "random_conv_target",
     "sample_source",
     "simulate_masks",
+    "source_densities",
     "source_kernels",
     "source_shapes",
     "ticket_shift",

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from .._arrays import concat_ranges, csr_coo
 from .._validate import LTHInputError, as_generator, check_choice, check_positive_int
+from ..densities import layer_densities
 from ..masks import sample_mask
 from ..registry import CONSTRUCTIONS, Construction
 from ..stats import trial_generators
@@ -48,6 +49,7 @@ __all__ = [
     "construct",
     "sample_source",
     "simulate_masks",
+    "source_densities",
     "source_kernels",
     "source_shapes",
     "ticket_shift",
@@ -84,6 +86,20 @@ def source_shapes(target: ConvNetwork, k: int | Sequence[int]) -> list[tuple[int
         is_head = target.head is not None and l == len(kers) - 1
         out.append((N[l + 1], N[l]) if is_head else (N[l + 1], N[l], *ker))
     return out
+
+
+def source_densities(
+    target: ConvNetwork,
+    k: int | Sequence[int],
+    density: float,
+    scheme: str = "uniform",
+    exact: bool = True,
+) -> tuple[float, ...]:
+    """Per-layer densities (p_1, ..., p_{L+1}) of the conv source for a global ``density`` under a
+    density scheme, by :func:`lththeory.densities.layer_densities` on :func:`source_shapes` (ERK:
+    p_l proportional to (N_{l+1} + N_l + kh + kw) / (N_{l+1} N_l kh kw); docs/theory.md §2, §8.5)."""
+    shapes = source_shapes(target, k)
+    return tuple(float(p) for p in layer_densities(shapes, density, scheme, exact))
 
 
 @dataclass(frozen=True)
