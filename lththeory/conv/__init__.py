@@ -9,7 +9,10 @@ Channels play the role of neurons and kernel entries the role of edges:
   (:func:`sample_source`), the construction and its ticket (:func:`construct`), the explicit-mask
   simulator (:func:`simulate_masks`) and the source's tensor shapes and density schemes on them
   (:func:`source_shapes`, :func:`source_densities`). The count chain and Theorem W's bounds are those of
-  :mod:`lththeory.weak`, which read a conv target through :meth:`ConvNetwork.fan_in`.
+  :mod:`lththeory.weak`, which read a conv target through :meth:`ConvNetwork.fan_in`;
+* :mod:`.strong` -- strong conv tickets at small sizes with a certified error
+  (:func:`sample_strong_source`, :func:`construct_strong`, :func:`interval_bounds`);
+* :mod:`.flags` -- the weak sweep's ``--conv``/``--image``/``--padding``/``--head`` flags.
 """
 
 from .network import (
@@ -19,6 +22,13 @@ from .network import (
     parse_kernel,
     parse_padding,
     random_conv_target,
+)
+from .strong import (
+    ConvStrongConstruction,
+    ConvStrongSource,
+    construct_strong,
+    interval_bounds,
+    sample_strong_source,
 )
 from .weak import (
     WEAK_CONV,
@@ -35,14 +45,19 @@ from .weak import (
 __all__ = [
     "WEAK_CONV",
     "ConvNetwork",
+    "ConvStrongConstruction",
+    "ConvStrongSource",
     "ConvWeakSource",
     "check_conv_network",
     "construct",
+    "construct_strong",
     "image_points",
+    "interval_bounds",
     "parse_kernel",
     "parse_padding",
     "random_conv_target",
     "sample_source",
+    "sample_strong_source",
     "simulate_masks",
     "source_densities",
     "source_kernels",
