@@ -368,3 +368,24 @@ def test_density_schemes_on_conv_source_shapes(scheme, head):
     src = sample_source(target, k, dens, 7)
     for m, p in zip(src.masks, dens, strict=True):
         assert stats.binomtest(int(m.nnz), int(np.prod(m.shape)), p).pvalue > ALPHA
+
+
+def test_mixed_kernels_and_paddings():
+    """Per-layer kernels and paddings (3x3 same, 1x1, 5x3 padded (2, 1), 3x3 valid): validity
+    against brute force and the ticket against the target, border pixels included."""
+    rng = np.random.default_rng(12)
+    shapes = [(3, 2, 3, 3), (3, 3, 1, 1), (2, 3, 5, 3), (2, 2, 3, 3)]
+    ws = tuple(np.where(rng.random(s) < 0.7, rng.uniform(-1, 1, s), 0.0) for s in shapes)
+    bs = tuple(rng.uniform(-0.5, 0.5, s[0]) for s in shapes)
+    target = ConvNetwork(ws, bs, (7, 6), ["same", 0, (2, 1), "valid"], box=(0.0, 1.0))
+    assert target.image_sizes()[-1] == (5, 4)
+    for seed in range(20):
+        src = sample_source(target, 14, 0.6, seed)
+        res = construct(target, src)
+        for a, b in zip(res.valid, brute_force_validity(target, src), strict=True):
+            np.testing.assert_array_equal(a, b)
+        if res.success:
+            break
+    assert res.success
+    x = image_points(target, 10, rng=2, corners=10, border=20)
+    np.testing.assert_allclose(res.ticket.network(x), target(x), rtol=1e-10, atol=1e-10)
