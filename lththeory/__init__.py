@@ -7,13 +7,14 @@ Every function takes densities unless its argument is named ``sparsity``.
 
 One subpackage per theorem, each with its construction, its theory and its measurement side by side:
 :mod:`lththeory.weak` (Theorem W, claim 1), :mod:`lththeory.lower_bound` (Theorem LB, claim 2),
-:mod:`lththeory.strong` and :mod:`lththeory.subset_sum` (Theorem S, claim 3), :mod:`lththeory.densities`
+:mod:`lththeory.strong` and :mod:`lththeory.subset_sum` (Theorem S, claim 3), :mod:`lththeory.conv`
+(convolutional targets and sources, Theorem W for convolutions), :mod:`lththeory.densities`
 (layer-wise density schemes); sweeps in :mod:`lththeory.sweep` over :mod:`lththeory.experiments`.
 Constructions with the same verb live under their theorem's name: ``lththeory.weak.construct``,
 ``lththeory.strong.construct``.
 """
 
-from . import densities, lower_bound, strong, subset_sum, weak
+from . import conv, densities, lower_bound, strong, subset_sum, weak
 from ._validate import LTHInputError
 from .densities import layer_densities, realised_density
 from .masks import bernoulli_mask, er_masks, fixed_count_mask, rho, sample_mask
@@ -31,6 +32,7 @@ __all__ = [
     "bernoulli_mask",
     "box_corners",
     "box_points",
+    "conv",
     "densities",
     "er_masks",
     "fixed_count_mask",

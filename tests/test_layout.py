@@ -27,6 +27,7 @@ LAYERS = {
     "subset_sum": 4,
     "lower_bound": 5,
     "strong": 5,
+    "conv": 5,
     "experiments": 6,
     "sweep": 7,
 }

@@ -16,6 +16,7 @@ SCRIPTS = {
     "check_weak_tickets.py": ("weak_tickets.md", ["(a", "(b", "(c", "(d", "(e", "(f", "(g"]),
     "check_strong_tickets.py": ("strong_tickets.md", ["(a", "(b", "(c", "(d", "(e", "(f"]),
     "check_lower_bound.py": ("lower_bound.md", ["(a", "(b", "(c", "(d"]),
+    "check_conv_tickets.py": ("conv_tickets.md", ["(a", "(b", "(c", "(d"]),
 }
 
 

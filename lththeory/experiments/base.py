@@ -28,6 +28,7 @@ from .._validate import (
     check_sparsity,
     check_widths,
 )
+from ..conv.flags import conv_label
 from ..network import ReLUNetwork, random_target
 from ..plotting import phase_diagram
 from ..registry import EXPERIMENTS
@@ -138,8 +139,8 @@ def parse_widths(text: object, flag: str) -> list[int]:
 
 
 def target_label(config: dict) -> str:
-    """``4-8-8-1``: the target widths of a config."""
-    return "-".join(map(str, config["target"]))
+    """``4-8-8-1``: the target widths of a config (with ``--conv``: `` conv3x3 8x8 pad1x1``)."""
+    return "-".join(map(str, config["target"])) + conv_label(config.get("conv"))
 
 
 class Experiment:

@@ -15,12 +15,17 @@ controls.
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from .._validate import LTHInputError, check_choice, check_positive_int
+from ..conv import simulate_masks as simulate_conv_masks
+from ..conv import source_shapes
+from ..conv.flags import add_conv_arguments, conv_spec, conv_target
 from ..masks import rho
 from ..network import ReLUNetwork, random_target
 from ..stats import (
@@ -84,12 +89,24 @@ def _target(widths: tuple[int, ...], seed: int, support: str | int) -> ReLUNetwo
     return random_target(widths, seed=rng, first_layer_support=support)
 
 
+@lru_cache(maxsize=16)
+def _conv_target(spec: str, widths: tuple[int, ...], seed: int):
+    """The sweep's random conv target of a (JSON) conv spec."""
+    rng = np.random.default_rng(experiment_seedseq(seed, "target"))
+    return conv_target(json.loads(spec), widths, rng)
+
+
 @lru_cache(maxsize=1024)
 def _widths(
-    widths: tuple[int, ...], seed: int, support: str | int, dens: tuple[float, ...], delta: float
+    conv: str,
+    widths: tuple[int, ...],
+    seed: int,
+    support: str | int,
+    dens: tuple[float, ...],
+    delta: float,
 ) -> tuple[int, int]:
     """(Theorem W's, Theorem W-prime's) smallest common widths, computed once per sparsity."""
-    t = _target(widths, seed, support)
+    t = _conv_target(conv, widths, seed) if conv else _target(widths, seed, support)
     return theorem_w_common_width(t, dens, delta), sharp_common_width(t, dens, delta)
 
 
@@ -121,19 +138,36 @@ class WeakExperiment(WidthSparsityExperiment):
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
         self.add_target_arguments(p, "target widths, input first (dense random)")
         p.add_argument("--method", default="counts", help="counts (exact count chain) or masks")
+        add_conv_arguments(p)
 
     def configure(self, args: argparse.Namespace, common: dict) -> dict:
-        return {
+        config = {
             "target": parse_widths(args.target, "--target"),
             "method": check_choice(args.method, "--method", tuple(SIMULATORS)),
             "dense_first_layer": bool(args.dense_first_layer),
         }
+        spec = conv_spec(args, config["target"])
+        if spec is not None:  # conv targets only: FC configs (and their --resume) are unchanged
+            config["conv"] = spec
+        return config
+
+    def simulator(self, config: dict):
+        """The point's simulator: the count chain reads any target's fan-in; explicit masks need
+        the conv source for conv targets."""
+        if config["method"] == "masks" and config.get("conv"):
+            return simulate_conv_masks
+        return SIMULATORS[config["method"]]
 
     def check_grid(self, points: list[dict], config: dict) -> None:
         """Refuse supports beyond the inputs, and --method masks grid points whose explicit masks
         would not fit in memory."""
         d = config["target"][0]
         for pt in points:
+            if pt["target_support"] != "dense" and config.get("conv"):
+                raise LTHInputError(
+                    "--target-support needs a fully connected target (drop --conv), got "
+                    f"{pt['target_support']}"
+                )
             if pt["target_support"] != "dense" and pt["target_support"] > d:
                 raise LTHInputError(
                     f"--target-support must be 'dense' or in [1, {d}] (the target's inputs), "
@@ -142,11 +176,16 @@ class WeakExperiment(WidthSparsityExperiment):
         if config["method"] != "masks":
             return
         L = len(config["target"]) - 1
+        target = self.target(config) if config.get("conv") else None
         for pt in points:
             k = pt["width"]
-            N = source_widths(config["target"], [k] * L)
             dens = self.densities(config, pt["sparsity"])
-            nnz = sum(N[i] * N[i + 1] * dens[i] for i in range(L + 1))
+            if target is not None:
+                sizes = [float(np.prod(s)) for s in source_shapes(target, [k] * L)]
+            else:
+                N = source_widths(config["target"], [k] * L)
+                sizes = [N[i] * N[i + 1] for i in range(L + 1)]
+            nnz = sum(sz * p for sz, p in zip(sizes, dens, strict=True))
             if 12 * nnz > MEMORY_LIMIT:
                 raise LTHInputError(
                     f"--width {k} at sparsity {pt['sparsity']:g} needs about "
@@ -155,19 +194,31 @@ class WeakExperiment(WidthSparsityExperiment):
                     "of k) or smaller widths"
                 )
 
-    def target(self, config: dict, support: str | int = "dense") -> ReLUNetwork:
+    def target(self, config: dict, support: str | int = "dense"):
+        """The sweep's random target: dense FC, FC with first-layer support s, or with ``--conv`` a
+        dense random conv target (docs/theory.md §8.6) from the same seed key."""
+        if config.get("conv"):
+            return _conv_target(
+                json.dumps(config["conv"], sort_keys=True), tuple(config["target"]), config["seed"]
+            )
         return _target(tuple(config["target"]), config["seed"], support)
 
+    def widths(self, config: dict, support: str | int, dens: Sequence[float]) -> tuple[int, int]:
+        """(Theorem W's, Theorem W''s) smallest common widths at the point's densities (cached)."""
+        conv = json.dumps(config["conv"], sort_keys=True) if config.get("conv") else ""
+        return _widths(
+            conv, tuple(config["target"]), config["seed"], support, tuple(dens), config["delta"]
+        )
+
     def run_point(self, point: dict, config: dict) -> dict:
-        k, s, sup = int(point["width"]), float(point["sparsity"]), point["target_support"]
+        k, s = int(point["width"]), float(point["sparsity"])
+        sup = point.get("target_support", "dense")
         target = self.target(config, sup)
         dens = self.densities(config, s)
         key = (k, float_key(s)) + (() if sup == "dense" else (sup,))
-        ok = SIMULATORS[config["method"]](
-            target, k, dens, self.seedseq(config, *key), config["trials"]
-        )
+        ok = self.simulator(config)(target, k, dens, self.seedseq(config, *key), config["trials"])
         prop = proportion(int(ok.sum()), len(ok))
-        tw, sw = _widths(tuple(config["target"]), config["seed"], sup, tuple(dens), config["delta"])
+        tw, sw = self.widths(config, sup, dens)
         bound = 1.0 - theorem_w_failure_bound(target, k, dens)
         sharp = 1.0 - sharp_failure_bound(target, k, dens)
         holds, power = sharp_check(prop, k, sw, config["delta"])
