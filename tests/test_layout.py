@@ -27,8 +27,10 @@ LAYERS = {
     "subset_sum": 4,
     "lower_bound": 5,
     "strong": 5,
-    "experiments": 6,
-    "sweep": 7,
+    "export": 6,
+    "training": 7,
+    "experiments": 8,
+    "sweep": 9,
 }
 MAX_LINES = 520
 
