@@ -45,7 +45,7 @@ class PlantedExperiment(WidthSparsityExperiment):
     default_target = "2,4,1"
     default_trials = 20
     axes = {
-        "width": int_axis("width", "1,2,4,8,16", "8", "copy multiplier k of the student"),
+        "width": int_axis("width", "1,2,4,8,16,32", "8", "copy multiplier k of the student"),
         "sparsity": sparsity_axis("0.5,0.8", "0.5", "sparsity 1 - p of every student layer"),
     }
     columns = [

@@ -4,7 +4,8 @@ Axes: ``density`` (the global target density D of the trained network) and ``sch
 layer-wise densities of the ER mask, docs/theory.md §2). Per grid point: ``--trials`` seeds of one
 variant (``--method`` from ``--start dense`` or inside an ER mask), test accuracy with its 95 %
 t-interval over seeds, realised densities, epochs, seconds, training FLOPs and weight updates, and
-the dense network's accuracy over the same number of seeds (the band of ``phase.png``).
+the dense network's accuracy over the same number of seeds (the band of ``phase.png``;
+``--method static --start dense`` is the dense network itself and reports it at every point).
 
 torch is imported inside :meth:`TrainExperiment.run_point` only, so ``--experiment weak`` never
 imports it.
@@ -195,8 +196,11 @@ class TrainExperiment(Experiment):
         from ..training.sweep_point import train_point  # torch is imported here, not above
 
         d, scheme = float(point["density"]), str(point["scheme"])
-        row = train_point(config, d, scheme, self.point_seedseq(config, d, scheme))
         dense = _dense_baseline(json.dumps(config, sort_keys=True))
+        if (config["method"], config["start"]) == ("static", "dense"):
+            row = dict(dense)  # the dense network itself: density and scheme do not enter
+        else:
+            row = train_point(config, d, scheme, self.point_seedseq(config, d, scheme))
         return {
             "experiment": self.name,
             "density": d,
@@ -206,10 +210,13 @@ class TrainExperiment(Experiment):
             "start": config["start"],
             "model": _model_label(config),
             **row,
-            "er_density": config["er_density"] if config["start"] == "er" else "",
-            "dense_accuracy": dense[0],
-            "dense_ci_low": dense[1],
-            "dense_ci_high": dense[2],
+            # the ER mask a pruning method starts in (static trains the ER mask at the target)
+            "er_density": config["er_density"]
+            if config["start"] == "er" and method_entry(config["method"]).prunes
+            else "",
+            "dense_accuracy": dense["accuracy"],
+            "dense_ci_low": dense["ci_low"],
+            "dense_ci_high": dense["ci_high"],
             "seed": config["seed"],
         }
 
@@ -273,14 +280,13 @@ def _model_label(config: dict) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _dense_baseline(config_json: str):
-    """The dense network's test accuracy over the run's trials (computed once per process)."""
-    from ..training.run import accuracy_interval
-    from ..training.sweep_point import dense_accuracies
+def _dense_baseline(config_json: str) -> dict:
+    """The dense network over the run's trials, seeded by (``"train"``, 0) (computed once per
+    process; ``--method static --start dense`` reports it at every grid point)."""
+    from ..training.sweep_point import dense_summary
 
     config = json.loads(config_json)
-    ss = experiment_seedseq(config["seed"], "train", 0)
-    return accuracy_interval(dense_accuracies(config, ss))
+    return dense_summary(config, experiment_seedseq(config["seed"], "train", 0))
 
 
 EXPERIMENT = register(TrainExperiment())

@@ -19,6 +19,14 @@ _TITLES = {
 }
 
 
+_MARKERS = {"": "o", "balanced": "s", "pyramidal": "v", "uniform": "D", "erk": "P"}
+
+
+def _colour_key(comp: str, r: dict) -> str:
+    """Colour by method in (a) (starts and schemes by line style and marker), else by scheme."""
+    return r["method"] if comp == "a" else r["scheme"]
+
+
 def _variant(r: dict) -> str:
     return f"{r['method']} from {r['start']}" + (f" ({r['scheme']})" if r["scheme"] else "")
 
@@ -68,16 +76,19 @@ def comparison_figure(rows: Sequence[dict], path: Path | str, title: str = "") -
         accuracy_band(ax, dense["accuracy"], dense["ci_low"], dense["ci_high"], "dense (95% CI)")
         rs = [r for r in rows if r["comparison"] == comp]
         labels = list(dict.fromkeys(_variant(r) for r in rs))
+        colour_keys = list(dict.fromkeys(_colour_key(comp, r) for r in rs))
         for i, lab in enumerate(labels):
             pts = sorted((r for r in rs if _variant(r) == lab), key=lambda r: r["density"])
             x = np.array([r["density"] for r in pts])
             y = np.array([r["accuracy"] for r in pts])
-            style = "--" if "from dense" in lab else "-"
+            r0 = pts[0]
             ax.errorbar(
                 x * (1 + 0.03 * (i - len(labels) / 2)),
                 y,
                 yerr=interval_errors(pts),
-                fmt="o" + style,
+                color=f"C{colour_keys.index(_colour_key(comp, r0)) % 10}",
+                ls="--" if r0["start"] == "dense" else "-",
+                marker=_MARKERS.get(r0["scheme"], "^"),
                 capsize=2,
                 ms=4,
                 label=lab,

@@ -14,7 +14,7 @@ from .loop import Task, TrainConfig
 from .methods.common import MethodOptions
 from .run import ModelSpec, Variant, dataset_task, run_trial, summarise, trial_seedseq
 
-__all__ = ["config_parts", "dense_accuracies", "task_of", "train_point"]
+__all__ = ["config_parts", "dense_summary", "task_of", "train_point"]
 
 
 @functools.lru_cache(maxsize=2)
@@ -74,12 +74,16 @@ def train_point(config: dict, density: float, scheme: str, ss: np.random.SeedSeq
     return row
 
 
-def dense_accuracies(config: dict, ss: np.random.SeedSequence) -> list[float]:
-    """Test accuracies of the dense network (static from dense) over the run's trials."""
+def dense_summary(config: dict, ss: np.random.SeedSequence) -> dict:
+    """The dense network (static from dense) over the run's trials, trial t from child t of
+    ``ss``: :func:`summarise`'s columns plus ``planned_densities``."""
     task, n_classes = task_of(config)
     model, cfg, opts = config_parts(config)
     variant = _variant(config, "static", "dense", "uniform")
-    return [
-        run_trial(task, n_classes, variant, [1.0], model, cfg, opts, trial_seedseq(ss, t))[0].test
+    results = [
+        run_trial(task, n_classes, variant, [1.0], model, cfg, opts, trial_seedseq(ss, t))[0]
         for t in range(config["trials"])
     ]
+    row = summarise(results)
+    row["planned_densities"] = ";".join(f"{p:.6g}" for p in results[0].planned)
+    return row
