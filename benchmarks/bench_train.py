@@ -69,9 +69,9 @@ PRESETS = {
     "mnist1d": ComparisonPlan(
         dataset="mnist1d",
         model=ModelSpec("mlp", (100, 100)),
-        cfg=TrainConfig(epochs=30, batch_size=64, lr=3e-3),
+        cfg=TrainConfig(epochs=20, batch_size=64, lr=3e-3),
         options=MethodOptions(imp_fraction=0.2, rewind_epoch=1, synflow_iterations=100),
-        seeds=5,
+        seeds=3,
     ),
 }
 SANITY_FLOOR = 0.88
