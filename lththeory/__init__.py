@@ -10,6 +10,8 @@ One subpackage per theorem, each with its construction, its theory and its measu
 :mod:`lththeory.strong` and :mod:`lththeory.subset_sum` (Theorem S, claim 3), :mod:`lththeory.conv`
 (convolutional targets and sources, Theorem W for convolutions), :mod:`lththeory.densities`
 (layer-wise density schemes); sweeps in :mod:`lththeory.sweep` over :mod:`lththeory.experiments`.
+Claim 4 (training inside fixed ER masks) lives in :mod:`lththeory.training` and
+:mod:`lththeory.export`, which need the ``[train]`` extra and are not imported here.
 Constructions with the same verb live under their theorem's name: ``lththeory.weak.construct``,
 ``lththeory.strong.construct``.
 """

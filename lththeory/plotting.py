@@ -16,7 +16,7 @@ from ._io import write_bytes_atomic  # noqa: E402
 from .masks import rho  # noqa: E402
 from .stats import frontier, frontier_fit  # noqa: E402
 
-__all__ = ["phase_diagram", "plt", "save_figure"]
+__all__ = ["accuracy_band", "interval_errors", "phase_diagram", "plt", "save_figure"]
 
 
 def save_figure(fig, path) -> str:
@@ -28,6 +28,26 @@ def save_figure(fig, path) -> str:
         plt.close(fig)
     write_bytes_atomic(path, buf.getvalue())
     return str(path)
+
+
+def interval_errors(
+    rows: list[dict], value: str = "accuracy", low: str = "ci_low", high: str = "ci_high"
+) -> np.ndarray:
+    """The (2, n) ``yerr`` of ``errorbar`` from rows with a value and its interval (no bar where the
+    interval is missing, e.g. a single seed)."""
+    return np.array(
+        [
+            [r[value] - r[low], r[high] - r[value]] if r[low] is not None else [0.0, 0.0]
+            for r in rows
+        ]
+    ).T.reshape(2, len(rows))
+
+
+def accuracy_band(ax, mean: float, low: float | None, high: float | None, label: str) -> None:
+    """A reference value as a horizontal line with its interval shaded (the dense network)."""
+    if low is not None:
+        ax.axhspan(low, high, color="gray", alpha=0.25, label=label)
+    ax.axhline(mean, color="gray", lw=1)
 
 
 def phase_diagram(

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from ._validate import LTHInputError
 
-__all__ = ["CONSTRUCTIONS", "EXPERIMENTS", "Construction", "Registry"]
+__all__ = ["CONSTRUCTIONS", "EXPERIMENTS", "TRAINING_METHODS", "Construction", "Registry"]
 
 T = TypeVar("T")
 
@@ -82,3 +82,7 @@ CONSTRUCTIONS: Registry = Registry("construction")
 
 #: sweep experiments, by the name ``--experiment`` takes (see lththeory.experiments)
 EXPERIMENTS: Registry = Registry("--experiment")
+
+#: training methods of claim 4, by the name ``--method`` takes ("static", "imp", ...); entries are
+#: :class:`lththeory.training.methods.MethodEntry` (torch is imported only when one is loaded)
+TRAINING_METHODS: Registry = Registry("--method")

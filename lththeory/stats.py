@@ -31,6 +31,7 @@ __all__ = [
     "SEED_KEYS",
     "MIN_FIT_POINTS",
     "BoundCheck",
+    "MeanInterval",
     "PowerFit",
     "Proportion",
     "check_failure_bound",
@@ -42,6 +43,7 @@ __all__ = [
     "float_key",
     "frontier",
     "frontier_fit",
+    "mean_interval",
     "point_seedseq",
     "proportion",
     "register_seed_key",
@@ -103,6 +105,37 @@ def _interval(successes: int, trials: int, confidence: float, method: str) -> tu
     return float(ci.low), float(ci.high)
 
 
+@dataclass(frozen=True)
+class MeanInterval:
+    """A mean over ``n`` independent repetitions (seeds) with a two-sided Student-t interval."""
+
+    mean: float
+    low: float
+    high: float
+    std: float
+    n: int
+    confidence: float
+
+    def __str__(self) -> str:
+        pct = round(100 * self.confidence)
+        return f"{self.mean:.4f} ({pct}% CI [{self.low:.4f}, {self.high:.4f}], n = {self.n})"
+
+
+def mean_interval(values: object, confidence: float = 0.95) -> MeanInterval:
+    """Mean of ``values`` with the t-interval mean +- t_{n-1} s / sqrt(n) (docs/theory.md §6.1);
+    the interval is nan for a single value and collapses to the mean when all values agree."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        raise LTHInputError(f"values must be a non-empty list of finite numbers, got {values!r}")
+    confidence = check_probability_open(confidence, "confidence")
+    m = float(x.mean())
+    if x.size == 1:
+        return MeanInterval(m, float("nan"), float("nan"), float("nan"), 1, confidence)
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1)) * sd / np.sqrt(x.size)
+    return MeanInterval(m, m - half, m + half, sd, int(x.size), confidence)
+
+
 # --------------------------------------------------------------------------- seeding
 
 #: The first spawn-key entry of every seed the toolkit derives from a run seed, by the name of what
@@ -130,6 +163,10 @@ for _name, _key in (
     ("lower-bound", 4),
     ("subset-sum-calibration", 5),  # the stored draws of the random-subset-sum lemma
     ("two-hidden", 46),
+    ("train", 11),  # training inside ER masks (docs/theory.md §7): sweep grid points
+    ("planted", 111),  # planted tickets: teacher, student masks and training
+    ("train-compare", 112),  # the three comparisons of claim 4 (benchmarks and their tests)
+    ("train-data", 113),  # the train/val/test split of a training run (shared by all of the above)
 ):
     register_seed_key(_name, _key)
 

@@ -28,8 +28,10 @@ LAYERS = {
     "lower_bound": 5,
     "strong": 5,
     "conv": 5,
-    "experiments": 6,
-    "sweep": 7,
+    "export": 6,
+    "training": 7,
+    "experiments": 8,
+    "sweep": 9,
 }
 MAX_LINES = 520
 
