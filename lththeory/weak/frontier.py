@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._search import smallest_true
 from .._validate import LTHInputError, check_positive_int, check_probability_open
 from ..network import ReLUNetwork
 from ..stats import Proportion, child_seedseq, proportion
@@ -97,16 +98,13 @@ def required_width(
         return counts[k] >= level * trials
 
     hi = check_positive_int(guess, "guess") if guess is not None else 1
-    while not ok(hi):
-        hi *= 2
     lo = hi // 2
-    while lo >= 1 and ok(lo):
-        hi, lo = lo, lo // 2
-    # invariant: ok(hi), and lo == 0 or not ok(lo)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-    return RequiredWidth(width=hi, level=level, trials=trials, rates=dict(sorted(counts.items())))
+    if ok(hi):  # walk down from the guess until the rate falls below the level (or k reaches 0)
+        while lo >= 1 and ok(lo):
+            hi, lo = lo, lo // 2
+    else:
+        lo = hi
+    width = smallest_true(ok, lo, hi)
+    return RequiredWidth(
+        width=width, level=level, trials=trials, rates=dict(sorted(counts.items()))
+    )
