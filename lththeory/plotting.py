@@ -16,7 +16,7 @@ from ._io import write_bytes_atomic  # noqa: E402
 from .masks import rho  # noqa: E402
 from .stats import frontier, frontier_fit  # noqa: E402
 
-__all__ = ["phase_diagram", "plt", "save_figure"]
+__all__ = ["error_curves", "phase_diagram", "plt", "save_figure"]
 
 
 def save_figure(fig, path) -> str:
@@ -94,5 +94,49 @@ def phase_diagram(
     ax2.set_ylabel(xlabel.replace(" (log scale)", ""))
     ax2.set_title("scaling of the frontier with rho(p)")
     ax2.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def error_curves(
+    rows: list[dict],
+    path,
+    *,
+    title: str,
+    eps: float | None = None,
+    predicted: str | None = "predicted_error",
+    fits: dict[float, str] | None = None,
+) -> str:
+    """Certified (solid, band: 10-90 % quantiles over trials) and sampled (dashed) sup error against
+    the block size k on a log scale, one colour per sparsity; the predicted curve (dotted, column
+    ``predicted``) beside them; ``fits[s]`` (a fitted decay rate) in the legend of sparsity s.
+
+    ``rows`` need ``width``, ``sparsity``, ``certified_error`` (+ ``_q10``, ``_q90``) and
+    ``sampled_error``.
+    """
+    sps = sorted({r["sparsity"] for r in rows})
+    fig, ax = plt.subplots(figsize=(8, 5.2))
+    colors = plt.cm.viridis(np.linspace(0, 0.9, max(len(sps), 1)))
+
+    def col(rs: list[dict], key: str) -> np.ndarray:
+        return np.array([np.nan if r.get(key) in (None, "") else float(r[key]) for r in rs])
+
+    for s, c in zip(sps, colors, strict=False):
+        rs = sorted((r for r in rows if r["sparsity"] == s), key=lambda r: r["width"])
+        x = np.array([r["width"] for r in rs], float)
+        label = f"sparsity {s:g}: certified" + (f" ({fits[s]})" if fits and s in fits else "")
+        ax.semilogy(x, col(rs, "certified_error"), "o-", color=c, label=label)
+        ax.fill_between(
+            x, col(rs, "certified_error_q10"), col(rs, "certified_error_q90"), color=c, alpha=0.15
+        )
+        ax.semilogy(x, col(rs, "sampled_error"), "x--", color=c, alpha=0.8, label="sampled")
+        if predicted and predicted in rs[0]:
+            ax.semilogy(x, col(rs, predicted), ":", color=c, lw=2, label="predicted (lemma)")
+    if eps is not None:
+        ax.axhline(eps, color="red", ls="--", lw=1, label=f"eps = {eps:g}")
+    ax.set_xlabel("block size k")
+    ax.set_ylabel("sup |f_P - f_T| (median over trials)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return save_figure(fig, path)

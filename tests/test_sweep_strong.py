@@ -59,7 +59,13 @@ def test_strong_sweep_writes_files_and_columns(tmp_path, capsys):
     assert sweep.main(STRONG + ["--out", str(out)]) == 0
     rows = sweep.read_csv(out / "results.csv")
     assert len(rows) == 4
-    assert list(rows[0]) == WEAK_COLUMNS + ["eps", "median_error", "max_error", "ticket_density"]
+    assert list(rows[0]) == WEAK_COLUMNS + [
+        "eps",
+        "median_error",
+        "max_error",
+        "ticket_density",
+        *strong_exp.ERROR_COLUMNS,
+    ]
     for r in rows:
         assert float(r["ci_low"]) <= float(r["rate"]) <= float(r["ci_high"])
         assert int(r["successes"]) <= int(r["trials"]) == 3
@@ -77,6 +83,27 @@ def test_strong_sweep_writes_files_and_columns(tmp_path, capsys):
         assert (out / name).stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert printed.startswith("Strong-ticket sweep") and "Theorem S" in printed
+
+
+def test_min_error_sweep_error_columns_and_curves(tmp_path, capsys):
+    out = tmp_path / "curves"
+    args = STRONG[:5] + ["16,32,64,128"] + STRONG[6:] + ["--objective", "min-error"]
+    assert sweep.main(args + ["--out", str(out)]) == 0
+    rows = sweep.read_csv(out / "results.csv")
+    assert len(rows) == 8
+    for r in rows:
+        assert r["objective"] == "min-error"
+        c, s = float(r["certified_error"]), float(r["sampled_error"])
+        assert float(r["certified_error_q10"]) <= c <= float(r["certified_error_q90"])
+        assert float(r["sampled_error_q10"]) <= s <= float(r["sampled_error_q90"])
+        assert c >= s * (1 - 1e-9) and s == float(r["median_error"])
+        assert float(r["predicted_error"]) > 0 and float(r["expected_candidates"]) >= 0
+    for sp in ("0.3", "0.5"):  # the certified error falls with k at every sparsity
+        cs = [float(r["certified_error"]) for r in rows if r["sparsity"] == sp]
+        assert cs[-1] < 1e-3 * cs[0]
+    assert (out / "error.png").stat().st_size > 10_000
+    printed = capsys.readouterr().out
+    assert "Error decay at sparsity 0.3: d log2(certified error) / d(k p) = -" in printed
 
 
 def test_strong_sweep_is_deterministic_and_resumes(tmp_path):
@@ -131,6 +158,7 @@ def test_lueker_rows_match_the_library(tmp_path):
         (STRONG[:5] + ["0,16"] + STRONG[6:], "--width: width must be an integer >= 1"),
         (STRONG[:5] + ["100000"] + STRONG[6:], "k is too large"),
         (STRONG + ["--construction", "magic"], "--construction must be one of"),
+        (STRONG + ["--objective", "best"], "--objective must be one of"),
         (LUEKER[:5] + ["30"] + LUEKER[6:], "--n: n must be in [1, 24]"),
         (LUEKER[:7] + ["0"] + LUEKER[8:], "--eps: eps must be a finite number > 0"),
         (LUEKER + ["--distribution", "cauchy"], "--distribution must be one of"),

@@ -14,6 +14,7 @@ exactly; success means a *certified* bound on sup |f_P - f_T| over the whole box
 Theorem S (:mod:`.theory`) is the union bound over all candidate sets (docs/theory.md §5.5).
 
 Modules: :mod:`.source` (sources), :mod:`.budget` (error propagation), :mod:`.theory` (Theorem S),
+:mod:`.error_curve` (the predicted error curve), :mod:`.compare` (the two constructions side by side),
 :mod:`.certificates` and :mod:`.rows` (subset-sum problems and their certificates), :mod:`.ticket`
 (pruning and verdict), :mod:`.results`, :mod:`.estimate`, :mod:`.spec` (the registry entry).
 """
@@ -21,6 +22,9 @@ Modules: :mod:`.source` (sources), :mod:`.budget` (error propagation), :mod:`.th
 from __future__ import annotations
 
 from .budget import MAX_CANDIDATES, ErrorBudget, error_budget, interval_bounds
+from .certificates import OBJECTIVES
+from .compare import compare_constructions
+from .error_curve import expected_candidates, predicted_error
 from .estimate import estimate_error
 from .pensia import PENSIA, construct_pensia
 from .results import ErrorEstimate, StrongConstruction, StrongTicket, WeightFailure
@@ -44,6 +48,7 @@ __all__ = [
     "LUEKER_C",
     "MAX_BLOCK_ENTRIES",
     "MAX_CANDIDATES",
+    "OBJECTIVES",
     "PENSIA",
     "UNIVARIATE",
     "CandidateSet",
@@ -56,13 +61,16 @@ __all__ = [
     "StrongWidths",
     "WeightFailure",
     "candidate_sets",
+    "compare_constructions",
     "construct",
     "construct_pensia",
     "construct_univariate",
     "error_budget",
     "estimate_error",
+    "expected_candidates",
     "interval_bounds",
     "lueker_candidates",
+    "predicted_error",
     "predicted_ticket_size",
     "reachable_eps",
     "sample_source",

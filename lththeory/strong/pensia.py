@@ -25,7 +25,13 @@ from .budget import (
     planned_candidates,
 )
 from .results import StrongConstruction
-from .rows import LayerContext, build_layer, check_construction_inputs, worker_pool
+from .rows import (
+    LayerContext,
+    build_layer,
+    check_construction_inputs,
+    check_solver_options,
+    worker_pool,
+)
 from .source import StrongSource, block_layout, sample_source
 from .spec import StrongConstructionSpec
 from .theory import CandidateSet
@@ -117,17 +123,20 @@ def construct_pensia(
     n_local: int = 4,
     seed: int | np.random.Generator | None = 0,
     jobs: int = 1,
+    objective: str = "threshold",
+    engine: str = "auto",
 ) -> StrongConstruction:
     """Depth 2L strong ticket (Pensia et al. 2020) inside ``source`` (docs/theory.md §5.3-§5.4).
 
     All selected products of a weight multiply the same h_j, so the amplification is |W_ij + e_ij| and
     the rule of :func:`lththeory.strong.error_budget` (``construction="pensia"``) is rigorous. Success
     needs every target neuron's subset sums within eps'_l (there are no spare copies) and the
-    certificate <= eps. ``evaluate``, ``n_points``, ``n_local``, ``seed`` and ``jobs`` as for
-    :func:`lththeory.strong.construct_univariate`.
+    certificate <= eps. ``evaluate``, ``n_points``, ``n_local``, ``seed``, ``jobs``, ``objective``
+    and ``engine`` as for :func:`lththeory.strong.construct_univariate`.
     """
     t, eps, nmax = check_construction_inputs(target, source, eps, "pensia", max_candidates)
     jobs = check_positive_int(jobs, "jobs")
+    objective, engine = check_solver_options(objective, engine)
     L = t.depth
     budget = error_budget(t, eps, "pensia", "typical", nmax)
     taus = budget.layer_errors()
@@ -165,6 +174,8 @@ def construct_pensia(
                 col_cert=prev_cert,
                 theta=theta,
                 cvals=const_vals.get(li),
+                objective=objective,
+                engine=engine,
             )
             res = build_layer(ctx, t.widths[l], pool, jobs)
             results[lo] = res

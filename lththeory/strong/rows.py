@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._arrays import to_dense
-from .._validate import LTHInputError, check_positive_int, check_positive_real
+from .._validate import LTHInputError, check_choice, check_positive_int, check_positive_real
 from ..network import ReLUNetwork, check_network
+from ..subset_sum import resolve_engine
 from .budget import MAX_CANDIDATES, ErrorBudget
 from .certificates import (
+    OBJECTIVES,
     LayerResult,
     Problems,
     add_problems,
@@ -32,6 +34,7 @@ __all__ = [
     "LayerContext",
     "build_layer",
     "check_construction_inputs",
+    "check_solver_options",
     "layer_rows",
     "merge",
     "worker_pool",
@@ -41,6 +44,12 @@ BATCH_PROBLEMS = 1 << 15
 """Problems accumulated before a batch is solved (bounds the memory of one batch)."""
 
 ROW_KINDS = ("path", "copies", "single")
+
+
+def check_solver_options(objective: object, engine: object) -> tuple[str, str]:
+    """(objective, engine) checked: ``"threshold"`` or ``"min-error"``; an engine of
+    :func:`lththeory.subset_sum.solve_batch` (``"auto"`` resolved here, once, for every worker)."""
+    return check_choice(objective, "objective", OBJECTIVES), resolve_engine(engine)
 
 
 def check_construction_inputs(
@@ -101,6 +110,8 @@ class LayerContext:
     cvals: np.ndarray | None
     H: np.ndarray
     radius: tuple[float, float]
+    objective: str = "threshold"
+    engine: str = "auto"
 
     @classmethod
     def for_layer(
@@ -188,6 +199,8 @@ def layer_rows(ctx: LayerContext, neurons: Sequence[int]) -> LayerResult:
                 ctx.keep_all_rows,
                 ctx.layer,
                 prev,
+                objective=ctx.objective,
+                engine=ctx.engine,
             )
     return res
 

@@ -32,7 +32,13 @@ from .budget import (
     planned_candidates,
 )
 from .results import StrongConstruction
-from .rows import LayerContext, build_layer, check_construction_inputs, worker_pool
+from .rows import (
+    LayerContext,
+    build_layer,
+    check_construction_inputs,
+    check_solver_options,
+    worker_pool,
+)
 from .source import StrongSource, block_layout, sample_source
 from .spec import StrongConstructionSpec
 from .theory import CandidateSet
@@ -136,6 +142,8 @@ def construct_univariate(
     n_local: int = 4,
     seed: int | np.random.Generator | None = 0,
     jobs: int = 1,
+    objective: str = "threshold",
+    engine: str = "auto",
 ) -> StrongConstruction:
     """Depth L+1 strong ticket for ``target`` inside ``source`` (docs/theory.md §5.2, §5.4).
 
@@ -150,10 +158,16 @@ def construct_univariate(
     E(v) = |e_b| + sum_j [|e_vj| H_{l-1,j} + sum_{u in S_vj} |eta_vu| E(u)].
     ``evaluate``: also estimate the error (:func:`lththeory.strong.estimate_error` with ``n_points``,
     ``n_local``, ``seed``). ``jobs``: worker processes over the target neurons of a layer (the result
-    does not depend on it).
+    does not depend on it). ``objective``: ``"threshold"`` (default: a subset sum gets more candidates
+    only while its copy misses its budget) or ``"min-error"`` (every subset sum solved to its best
+    error over all its candidates up to ``max_candidates``, and every hidden copy is usable, offered
+    in order of increasing certificate: the certified error is the best this construction reaches
+    at this width, also below the width where copies meet their budgets). ``engine``: the subset-sum engine
+    (:func:`lththeory.subset_sum.solve_batch`; the ticket does not depend on it up to ties).
     """
     t, eps, nmax = check_construction_inputs(target, source, eps, "univariate", max_candidates)
     jobs = check_positive_int(jobs, "jobs")
+    objective, engine = check_solver_options(objective, engine)
     L = t.depth
     d = t.input_dim
     budget = error_budget(t, eps, "univariate", amplification, nmax)
@@ -188,11 +202,13 @@ def construct_univariate(
                 cols_layer=l,
                 kind="path" if l == 1 else "copies",
                 keep_all_rows=l == L,
-                tau=eps if l == L else taus[l - 1],
+                tau=eps if l == L else (np.inf if objective == "min-error" else taus[l - 1]),
                 col_valid=valid,
                 col_cert=cert,
                 theta=theta,
                 cvals=const_vals.get(l),
+                objective=objective,
+                engine=engine,
             )
             res = build_layer(ctx, t.widths[l], pool, jobs)
             if l < L:
