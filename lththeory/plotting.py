@@ -16,7 +16,7 @@ from ._io import write_bytes_atomic  # noqa: E402
 from .masks import rho  # noqa: E402
 from .stats import frontier, frontier_fit  # noqa: E402
 
-__all__ = ["error_curves", "phase_diagram", "plt", "save_figure"]
+__all__ = ["comparison_figure", "error_curves", "phase_diagram", "plt", "save_figure"]
 
 
 def save_figure(fig, path) -> str:
@@ -138,5 +138,43 @@ def error_curves(
     ax.set_ylabel("sup |f_P - f_T| (median over trials)")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+_MARKERS = "osd^v<>"
+
+
+def comparison_figure(rows: list[dict], path, *, title: str, eps: float | None = None) -> str:
+    """Constructions side by side (rows of :func:`lththeory.strong.compare_constructions`): left,
+    certified (solid) and sampled (dotted) error against k; right, kept weights against k; one
+    colour per construction, one marker per sparsity."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5))
+    dens = sorted({r["density"] for r in rows}, reverse=True)
+    for ci, name in enumerate(dict.fromkeys(r["construction"] for r in rows)):
+        color = f"C{ci}"
+        for di, p in enumerate(dens):
+            rs = sorted(
+                (r for r in rows if r["construction"] == name and r["density"] == p),
+                key=lambda r: r["width"],
+            )
+            k = [r["width"] for r in rs]
+            m = _MARKERS[di % len(_MARKERS)]
+            lab = f"{name}, sparsity {1 - p:g}"
+            ax.semilogy(k, [r["certified_error"] for r in rs], m + "-", color=color, label=lab)
+            ax.semilogy(k, [r["sampled_error"] for r in rs], m + ":", color=color, alpha=0.7)
+            bx.loglog(
+                k, [max(r["ticket_weights"], 0.5) for r in rs], m + "-", color=color, label=lab
+            )
+    if eps is not None:
+        ax.axhline(eps, color="red", ls="--", lw=1, label=f"eps = {eps:g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("block size k")
+    ax.set_ylabel("sup error: certified (solid), sampled (dotted); median")
+    bx.set_xlabel("block size k")
+    bx.set_ylabel("kept weights (median)")
+    ax.legend(fontsize=7)
+    bx.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return save_figure(fig, path)

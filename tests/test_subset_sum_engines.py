@@ -69,13 +69,14 @@ def test_compiled_hash_join_certifies_generic_rows_and_declines_lattices():
     head = np.full(P, -1, np.int32)
     nxt = np.empty(2 << (n - m1), np.int32)
     slot = np.empty(2 << (n - m1), np.int64)
+    kq = np.empty(1 << (n - m1), np.int64)
     L, R = np.empty(1 << m1), np.empty(1 << (n - m1))
     certified = 0
     for _t in range(200):
         vals = rng.uniform(-1, 1, n)
         c._enumerate(vals[:m1], L)
         c._enumerate(vals[m1:], R)
-        e, i, j, ok = c._hash_query(vals, L, L.size, R, R.size, 0.3, head, nxt, slot, P - 1)
+        e, i, j, ok = c._hash_query(vals, L, L.size, R, R.size, 0.3, head, nxt, slot, kq, P - 1)
         certified += ok
         if ok:
             assert abs(e - ss.solve(vals, 0.3).errors[0]) <= ATOL
@@ -84,7 +85,7 @@ def test_compiled_hash_join_certifies_generic_rows_and_declines_lattices():
     vals = np.ones(n)
     c._enumerate(vals[:m1], L)
     c._enumerate(vals[m1:], R)
-    assert not c._hash_query(vals, L, L.size, R, R.size, 3.5, head, nxt, slot, P - 1)[3]
+    assert not c._hash_query(vals, L, L.size, R, R.size, 3.5, head, nxt, slot, kq, P - 1)[3]
 
 
 @needs_numba

@@ -1,21 +1,25 @@
 """Optional compiled kernel (numba) of the exact batched meet in the middle (docs/theory.md §5.1).
 
-Per row, in one pass of compiled code (no temporary arrays per row):
+Per row, in compiled code with buffers allocated once per call:
 
 1. Both halves' subset sums by doubling, ``sums[k + j] = sums[j] + a_i`` (bit-identical to
-   :func:`lththeory.subset_sum._kernels.enumerate_into`); the right half is the smaller one.
-2. The right sums sorted in expected linear time by a counting sort on the monotone bucket key
-   ``floor((r - lo) * (B - 1) / (hi - lo))`` (one bucket per sum), then an insertion pass that only
-   reorders inside buckets. ``T[key]`` is the position of the first sum whose key is >= key.
-3. Every left sum l gives the query ``q = z - l``: its predecessor count is ``T[key(q)]`` plus a
-   short probe inside its bucket (the key is monotone, so sums in lower buckets are below q and
-   sums in higher buckets above it). The nearest right sum is the predecessor or the successor, so
-   comparing both for every query finds ``min |z - l - r|`` over all pairs (up to the rounding of
-   the float sums, as the numpy kernels).
+   :func:`lththeory.subset_sum._kernels.enumerate_into`), over the numpy kernels' split, so every
+   pair sum ``l + r`` is the same float as in the reference engine.
+2. A certified hash join (:func:`_hash_query`, for n >= ``_HASH_MIN_N``): no sorting. The left sums
+   are filed in a hash table of buckets of width w, chosen so that about 8 of the 2^n subset sums lie
+   within w / 2 of z; every right sum's query ``z - r`` reads one bucket, so every pair within w / 2
+   is compared, and a best error below 0.45 w proves that the optimum was among them.
+3. Rows the join does not certify (lattice-like values, a poor density estimate; rare for random
+   candidates) and small rows: the right sums sorted in expected linear time by a counting sort on
+   the monotone key ``floor((r - lo) * (N - 1) / (hi - lo))`` plus an insertion pass inside buckets;
+   every left sum's query ``z - l`` finds its predecessor through the bucket table and a short probe,
+   and the nearest right sum is the predecessor or the successor: ``min |z - l - r|`` over all pairs
+   (up to the rounding of the float sums, as the numpy kernels).
 
 Measured alternatives (docs/theory.md §5.1): building each half's sums in sorted order by merging
-(O(2^m) per half) is latency-bound in scalar code, about 2x slower than steps 1-2; a two-pointer
-sweep over two sorted halves is slower than the independent queries of step 3.
+(O(2^m) per half) is latency-bound in scalar code, about 2x slower than the bucket sort of step 3; a
+two-pointer sweep over two sorted halves is slower than independent queries; filing the left
+(smaller) half and querying the right one is faster than the reverse.
 
 numba is optional (``pip install "lththeory[fast]"``); without it :data:`AVAILABLE` is False and the
 numpy kernels (the reference) are used. The kernel compiles on first use, cached on disk where the
@@ -38,7 +42,7 @@ AVAILABLE = numba is not None
 _HASH_MIN_N = 14  # from this n a row tries the hash join first
 _HASH_PAIRS = 8.0  # bucket width w: about 8 of the 2^n subset sums lie within w / 2 of z
 _HASH_MARGIN = 0.45  # certified below 0.45 w (< w / 2; the keys round by far less than 0.05 w)
-_HASH_LOAD_BITS = 4  # hash table: 16 slots per right sum (each filed twice)
+_HASH_LOAD_BITS = 5  # hash table: 32 slots per left sum (each filed twice; measured best)
 _HASH_TABLE_BITS = 10
 
 
@@ -134,15 +138,16 @@ def _sorted_query(L, N1, G, T, N2, lo, s, zr):  # pragma: no cover - compiled
     return best, bi, bj
 
 
-def _hash_query(vals, L, N1, R, N2, zr, head, nxt, slot, hmask):  # pragma: no cover - compiled
+def _hash_query(vals, L, N1, R, N2, zr, head, nxt, slot, kq, hmask):  # pragma: no cover - compiled
     """The certified hash join of one row: ``(error, i, j, certified)`` of the best pair among the
     left sums l and right sums r that share a bucket (``head`` is left all -1 again).
 
     Bucket width w: about ``_HASH_PAIRS`` of the 2^n subset sums lie within w / 2 of z (Gaussian
-    estimate of their density). Right sum r is filed under the buckets ``floor(r / w - 1/2)`` and
-    that + 1; the query ``q = z - l`` looks up ``floor(q / w)`` only. If ``|q - r| < w / 2`` then
-    ``q / w`` lies in ``(r / w - 1/2, r / w + 1/2)``, so its bucket is one of r's two: every pair
-    within w / 2 is compared. A best error below ``_HASH_MARGIN * w`` (< w / 2, the margin covers the
+    estimate of their density). Left sum l (the smaller half) is filed under the buckets
+    ``floor(l / w - 1/2)`` and that + 1; the query ``q = z - r`` of a right sum looks up
+    ``floor(q / w)`` only. If ``|q - l| < w / 2`` then ``q / w`` lies in ``(l / w - 1/2, l / w + 1/2)``,
+    so its bucket is one of l's two: every pair within w / 2 is compared (the pair's error is
+    computed as ``|z - (l + r)|``, as by the sorted path). A best error below ``_HASH_MARGIN * w`` (< w / 2, the margin covers the
     rounding of the keys) therefore proves the optimum was compared: certified exact.
     """
     n = vals.size
@@ -164,29 +169,30 @@ def _hash_query(vals, L, N1, R, N2, zr, head, nxt, slot, hmask):  # pragma: no c
     if not (w > 0.0 and xmax / w < 2.0**45):  # keys < 2^45: they round by < 0.01 buckets
         return best, bi, bj, False
     iw = 1.0 / w
-    for j in range(N2):  # node j and node N2 + j both hold right sum j
-        b = np.int64(np.floor(R[j] * iw - 0.5))
+    for i in range(N1):  # the left (smaller) half is filed: node i and node N1 + i hold l_i
+        b = np.int64(np.floor(L[i] * iw - 0.5))
         b0 = b & hmask
         b1 = (b + 1) & hmask
-        slot[j] = b0
-        slot[N2 + j] = b1
-        nxt[j] = head[b0]
-        head[b0] = j
-        nxt[N2 + j] = head[b1]
-        head[b1] = N2 + j
-    for i in range(N1):
-        lv = L[i]
-        node = head[np.int64(np.floor((zr - lv) * iw)) & hmask]
+        slot[i] = b0
+        slot[N1 + i] = b1
+        nxt[i] = head[b0]
+        head[b0] = i
+        nxt[N1 + i] = head[b1]
+        head[b1] = N1 + i
+    for j in range(N2):  # the buckets of the queries z - r first (a loop without branches)
+        kq[j] = np.int64(np.floor((zr - R[j]) * iw)) & hmask
+    for j in range(N2):
+        node = head[kq[j]]
         while node >= 0:
-            j = node if node < N2 else node - N2
-            e = abs(zr - (lv + R[j]))
+            i = node if node < N1 else node - N1
+            e = abs(zr - (L[i] + R[j]))
             if e < best:
                 best = e
                 bi = i
                 bj = j
             node = nxt[node]
-    for j in range(2 * N2):
-        head[slot[j]] = -1
+    for i in range(2 * N1):
+        head[slot[i]] = -1
     return best, bi, bj, best < _HASH_MARGIN * w
 
 
@@ -200,10 +206,12 @@ def _batch_mitm(V, cnt, z, masks, sums):  # pragma: no cover - compiled
     GI = np.empty(size + 2, np.int64)
     K = np.empty(size, np.int32)
     T = np.empty(size + 2, np.int32)
-    P = max(np.int64(1) << _HASH_TABLE_BITS, size << _HASH_LOAD_BITS)
+    small = np.int64(1) << (nmax // 2)  # the largest left half
+    P = max(np.int64(1) << _HASH_TABLE_BITS, small << _HASH_LOAD_BITS)
     head = np.full(P, -1, np.int32)
-    nxt = np.empty(2 * size, np.int32)
-    slot = np.empty(2 * size, np.int64)
+    nxt = np.empty(2 * small, np.int32)
+    slot = np.empty(2 * small, np.int64)
+    kq = np.empty(size, np.int64)
     for r in range(rows):
         n = cnt[r]
         m1 = n // 2  # the split of the numpy kernels: the same float sums
@@ -215,7 +223,7 @@ def _batch_mitm(V, cnt, z, masks, sums):  # pragma: no cover - compiled
         zr = z[r]
         ok = False
         if n >= _HASH_MIN_N:
-            e, bi, bj, ok = _hash_query(V[r, :n], L, N1, R, N2, zr, head, nxt, slot, P - 1)
+            e, bi, bj, ok = _hash_query(V[r, :n], L, N1, R, N2, zr, head, nxt, slot, kq, P - 1)
             if ok:
                 masks[r] = np.int64(bi) | (np.int64(bj) << m1)
                 sums[r] = L[bi] + R[bj]
