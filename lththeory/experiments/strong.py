@@ -94,12 +94,12 @@ class StrongExperiment(WidthSparsityExperiment):
     axes = {
         "width": int_axis(
             "width",
-            "16,32,64,128,256,512,1024",
+            "32,64,128,256,512,1024,2048,4096",
             "256",
             "block size k of the source (comma-separated list)",
         ),
         "sparsity": sparsity_axis(
-            default="0.1,0.3,0.5,0.7",
+            default="0.5,0.8,0.9",
             fixed="0.5",
             help="sparsity 1 - p of every source layer (comma-separated list)",
         ),
@@ -271,7 +271,10 @@ class StrongExperiment(WidthSparsityExperiment):
         sparsity (medians; band: 10-90 % of the certified error), the predicted decay beside them
         and the fitted decay rate per sparsity in the legend."""
         fits = {
-            s: f"slope {f['measured'].slope:.3f} per unit k p"
+            s: (
+                f"d log2 E / d(kp) = {f['measured'].slope:.3f} "
+                f"[{f['measured'].slope_low:.3f}, {f['measured'].slope_high:.3f}]"
+            )
             for s, f in self.decay_fits(rows, config).items()
             if f["measured"] is not None
         }
