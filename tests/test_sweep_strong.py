@@ -85,12 +85,13 @@ def test_strong_sweep_writes_files_and_columns(tmp_path, capsys):
     assert printed.startswith("Strong-ticket sweep") and "Theorem S" in printed
 
 
-def test_min_error_sweep_error_columns_and_curves(tmp_path, capsys):
+def test_min_error_sweep_error_columns_and_curves(tmp_path):
     out = tmp_path / "curves"
-    args = STRONG[:5] + ["16,32,64,128"] + STRONG[6:] + ["--objective", "min-error"]
-    assert sweep.main(args + ["--out", str(out)]) == 0
+    widths = "16,24,32,48,64,96,128,192"
+    args = STRONG[:5] + [widths] + STRONG[6:] + ["--objective", "min-error"]
+    result = sweep.run_sweep(args + ["--out", str(out)])
     rows = sweep.read_csv(out / "results.csv")
-    assert len(rows) == 8
+    assert len(rows) == 16
     for r in rows:
         assert r["objective"] == "min-error"
         c, s = float(r["certified_error"]), float(r["sampled_error"])
@@ -100,10 +101,17 @@ def test_min_error_sweep_error_columns_and_curves(tmp_path, capsys):
         assert float(r["predicted_error"]) > 0 and float(r["expected_candidates"]) >= 0
     for sp in ("0.3", "0.5"):  # the certified error falls with k at every sparsity
         cs = [float(r["certified_error"]) for r in rows if r["sparsity"] == sp]
-        assert cs[-1] < 1e-3 * cs[0]
+        assert cs[-1] < 1e-4 * cs[0]
+    # the fitted decay rate is negative with its whole interval, and within 2x of the prediction's
+    fits = strong_exp.EXPERIMENT.decay_fits(
+        result["rows"], strong_exp.EXPERIMENT.make_config(target="1,2,1", eps=0.02, trials=3)
+    )
+    for f in fits.values():
+        m, p = f["measured"], f["predicted"]
+        assert m is not None and m.slope_high < 0
+        assert 0.5 < m.slope / p.slope < 2.0
     assert (out / "error.png").stat().st_size > 10_000
-    printed = capsys.readouterr().out
-    assert "Error decay at sparsity 0.3: d log2(certified error) / d(k p) = -" in printed
+    assert "Error decay at sparsity 0.3: d log2(certified error) / d(k p) = -" in result["summary"]
 
 
 def test_strong_sweep_is_deterministic_and_resumes(tmp_path):

@@ -18,7 +18,8 @@ trials with their 10 % and 90 % quantiles (empirical quantiles, no interpolation
 ``predicted_error`` (:func:`lththeory.strong.predicted_error`) and ``expected_candidates`` (the
 fewest expected candidates of any subset sum at this k and p). ``error.png`` draws them against k;
 the summary fits log2(certified error) against k p per sparsity (slope with t-interval) where
-1 <= expected candidates < cap, beside the same fit of the prediction.
+1 <= expected candidates < cap and the error has fallen to half its value at the smallest width,
+beside the same fit of the prediction.
 """
 
 from __future__ import annotations
@@ -248,16 +249,19 @@ class StrongExperiment(WidthSparsityExperiment):
 
     def decay_fits(self, rows: list[dict], config: dict) -> dict[float, dict]:
         """Per sparsity: the fits of log2(certified error) and of log2(predicted error) against
-        k p over the points with 1 <= expected candidates < the cap (None below 3 points)."""
+        k p over the decaying part: 1 <= expected candidates < the cap, and a certified error at
+        most half that of the smallest width (below it no copy is valid yet and the error sits on
+        the target's own scale). None below 3 points."""
         out = {}
         for s in sorted({r["sparsity"] for r in rows}):
             p = float(self.densities(config, s)[1])
+            at_s = sorted((r for r in rows if r["sparsity"] == s), key=lambda r: r["width"])
+            plateau = float(at_s[0]["certified_error"])
             rs = [
                 r
-                for r in rows
-                if r["sparsity"] == s
-                and 1.0 <= float(r["expected_candidates"]) < MAX_CANDIDATES
-                and 0.0 < float(r["certified_error"]) < np.inf
+                for r in at_s
+                if 1.0 <= float(r["expected_candidates"]) < MAX_CANDIDATES
+                and 0.0 < float(r["certified_error"]) <= 0.5 * plateau
             ]
             x = np.array([r["width"] * p for r in rs], float)
             out[s] = {

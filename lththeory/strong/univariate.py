@@ -160,9 +160,8 @@ def construct_univariate(
     ``n_local``, ``seed``). ``jobs``: worker processes over the target neurons of a layer (the result
     does not depend on it). ``objective``: ``"threshold"`` (default: a subset sum gets more candidates
     only while its copy misses its budget) or ``"min-error"`` (every subset sum solved to its best
-    error over all its candidates up to ``max_candidates``, and every hidden copy is usable, offered
-    in order of increasing certificate: the certified error is the best this construction reaches
-    at this width, also below the width where copies meet their budgets). ``engine``: the subset-sum engine
+    error over all its candidates up to ``max_candidates``; validity is unchanged, so the certified
+    error is the best this construction reaches at this width). ``engine``: the subset-sum engine
     (:func:`lththeory.subset_sum.solve_batch`; the ticket does not depend on it up to ties).
     """
     t, eps, nmax = check_construction_inputs(target, source, eps, "univariate", max_candidates)
@@ -202,7 +201,7 @@ def construct_univariate(
                 cols_layer=l,
                 kind="path" if l == 1 else "copies",
                 keep_all_rows=l == L,
-                tau=eps if l == L else (np.inf if objective == "min-error" else taus[l - 1]),
+                tau=eps if l == L else taus[l - 1],
                 col_valid=valid,
                 col_cert=cert,
                 theta=theta,
