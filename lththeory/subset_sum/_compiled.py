@@ -41,6 +41,7 @@ AVAILABLE = numba is not None
 
 _HASH_MIN_N = 14  # from this n a row tries the hash join first
 _HASH_PAIRS = 8.0  # bucket width w: about 8 of the 2^n subset sums lie within w / 2 of z
+_HASH_MAX_Z = 6.0  # targets more than 6 standard deviations from the mean sum go the sorted way
 _HASH_MARGIN = 0.45  # certified below 0.45 w (< w / 2; the keys round by far less than 0.05 w)
 _HASH_LOAD_BITS = 5  # hash table: 32 slots per left sum (each filed twice; measured best)
 _HASH_TABLE_BITS = 10
@@ -163,6 +164,8 @@ def _hash_query(vals, L, N1, R, N2, zr, head, nxt, slot, kq, hmask):  # pragma: 
         return best, bi, bj, False
     sig = 0.5 * np.sqrt(s2)
     u = (zr - 0.5 * sa) / sig
+    if not abs(u) <= _HASH_MAX_Z:  # far in the tail: the estimate is poor, w would be huge
+        return best, bi, bj, False
     dens = np.exp(-0.5 * u * u + n * np.log(2.0)) / (sig * np.sqrt(2.0 * np.pi))
     w = _HASH_PAIRS / dens
     xmax = abs(zr) + 0.5 * abs(sa) + 0.5 * np.sqrt(n * s2)  # >= |every sum| up to rounding
