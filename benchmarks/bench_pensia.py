@@ -9,7 +9,12 @@ meet in the middle, vectorised over weights), ``--jobs`` processes.
 Seeding: target weights from ``point_seedseq(seed, 0)``; coefficients of chunk c (``--chunk`` weights)
 from ``point_seedseq(seed, 1, c)``, so the result does not depend on ``--jobs``.
 
+The whole experiment runs once per subset-sum engine of ``--engines`` (default: the numpy reference,
+then ``auto`` = the compiled kernel where numba is installed); the engines must give identical errors
+and the ``speedup`` line compares their wall times in this run.
+
     python benchmarks/bench_pensia.py [--jobs 2] [--distribution uniform|product] [--seed 0]
+        [--engines reference,auto]
 """
 
 from __future__ import annotations
@@ -38,10 +43,12 @@ def _coefficients(seed: int, chunk: int, rows: int, k: int, distribution: str) -
     return u[0] * u[1]
 
 
-def _work(task: tuple[int, np.ndarray, int, int, str, float]) -> tuple[int, np.ndarray, np.ndarray]:
-    chunk, targets, seed, k, distribution, eps = task
+def _work(
+    task: tuple[int, np.ndarray, int, int, str, float, str],
+) -> tuple[int, np.ndarray, np.ndarray]:
+    chunk, targets, seed, k, distribution, eps, engine = task
     coeff = _coefficients(seed, chunk, targets.size, k, distribution)
-    res = ss.solve_batch(coeff, targets, eps)
+    res = ss.solve_batch(coeff, targets, eps, engine=engine)
     return chunk, res.errors.copy(), res.subsets.sum(axis=1).astype(np.int16)
 
 
@@ -60,29 +67,22 @@ def _verify(
     return worst
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--distribution", choices=ss.DISTRIBUTIONS, default="uniform")
-    ap.add_argument("--eps", type=float, default=0.01)
-    ap.add_argument("--coefficients", type=int, default=21, help="random coefficients per weight")
-    ap.add_argument("--widths", type=int, nargs="+", default=[784, 500, 10])
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--chunk", type=int, default=8192, help="weights per task")
-    ap.add_argument("--verify", type=int, default=100, help="weights re-solved by another method")
-    args = ap.parse_args(argv)
-    print("command:", shlex.join([sys.executable.rsplit("/", 1)[-1], *sys.argv]))
-
-    t_start = time.perf_counter()
-    rng = np.random.Generator(np.random.PCG64(point_seedseq(args.seed, 0)))
-    shapes = [(o, i) for i, o in zip(args.widths[:-1], args.widths[1:], strict=True)]
-    layers = [rng.uniform(-1.0, 1.0, shape) for shape in shapes]
-    targets = np.concatenate([w.reshape(-1) for w in layers])
+def _run(
+    targets: np.ndarray, args: argparse.Namespace, engine: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Errors and subset sizes of every weight, chunk by chunk on ``args.jobs`` processes."""
     total = targets.size
-    starts = range(0, total, args.chunk)
     tasks = [
-        (c, targets[s : s + args.chunk], args.seed, args.coefficients, args.distribution, args.eps)
-        for c, s in enumerate(starts)
+        (
+            c,
+            targets[s : s + args.chunk],
+            args.seed,
+            args.coefficients,
+            args.distribution,
+            args.eps,
+            engine,
+        )
+        for c, s in enumerate(range(0, total, args.chunk))
     ]
     errors = np.empty(total)
     used = np.empty(total, np.int16)
@@ -98,7 +98,48 @@ def main(argv: list[str] | None = None) -> int:
         used[s : s + err.size] = size
     if pool is not None:
         pool.shutdown()
-    wall = time.perf_counter() - t_start
+    return errors, used
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--distribution", choices=ss.DISTRIBUTIONS, default="uniform")
+    ap.add_argument("--eps", type=float, default=0.01)
+    ap.add_argument("--coefficients", type=int, default=21, help="random coefficients per weight")
+    ap.add_argument("--widths", type=int, nargs="+", default=[784, 500, 10])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--chunk", type=int, default=8192, help="weights per task")
+    ap.add_argument("--verify", type=int, default=100, help="weights re-solved by another method")
+    ap.add_argument(
+        "--engines", default="reference,auto", help="subset-sum engines to time (comma-separated)"
+    )
+    args = ap.parse_args(argv)
+    print("command:", shlex.join([sys.executable.rsplit("/", 1)[-1], *sys.argv]))
+
+    rng = np.random.Generator(np.random.PCG64(point_seedseq(args.seed, 0)))
+    shapes = [(o, i) for i, o in zip(args.widths[:-1], args.widths[1:], strict=True)]
+    layers = [rng.uniform(-1.0, 1.0, shape) for shape in shapes]
+    targets = np.concatenate([w.reshape(-1) for w in layers])
+    total = targets.size
+    engines = [e for e in args.engines.split(",") if e]
+    walls = {}
+    errors = None
+    for engine in engines:
+        t_start = time.perf_counter()
+        err_e, used = _run(targets, args, ss.resolve_engine(engine))
+        walls[engine] = time.perf_counter() - t_start
+        print(f"engine {engine} ({ss.resolve_engine(engine)}): {walls[engine]:.1f} s", flush=True)
+        if errors is not None and not np.array_equal(errors, err_e):
+            print("FAIL: the engines disagree")
+            return 1
+        errors = err_e
+    wall = walls[engines[-1]]
+    if len(engines) > 1:
+        print(
+            f"speedup: {engines[0]} {walls[engines[0]]:.1f} s -> {engines[-1]} {wall:.1f} s = "
+            f"{walls[engines[0]] / wall:.2f}x (same run; identical errors)"
+        )
 
     ok = errors <= args.eps
     print(

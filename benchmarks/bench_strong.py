@@ -2,6 +2,7 @@
 (docs/theory.md §5; requirement: under 10 minutes on 2 cores).
 
 Run from the repository root:  python benchmarks/bench_strong.py [--jobs 2] [--eps 0.01]
+[--engines reference,auto] [--objective threshold|min-error]
 
 Target: ``random_target([100, 50, 10], weights="normal", seed=0)`` -- weights N(0, 1/n_in) (the usual
 initialisation scale, all |W| < 1), biases U[-1/2, 1/2], box [-1, 1]^100. Source: the depth L+1
@@ -11,7 +12,10 @@ scheme of :func:`lththeory.densities.layer_densities`); weights and biases U[-1,
 generated block by block and never held whole. ``--jobs`` worker processes share the subset sums
 (threads are pinned to one per process; the process is bound to ``--jobs`` CPUs where the OS allows).
 
-Reported: wall time of the construction and of the error estimate, success with the certified error
+The construction runs once per subset-sum engine of ``--engines`` (default: the numpy reference, then
+``auto`` = the compiled kernel where numba is installed) on the same source; both must give the same
+ticket (same certified error and size), and the line ``speedup`` compares their build times in this
+run. Reported: wall time of the construction (per engine) and of the error estimate, success with the certified error
 (a rigorous bound of sup |f_P - f_T| over the box) and the estimated error (4096 random points, 1024
 corners, 4 local maximisations), ticket size and density, source size, subset sums solved and time
 per subset sum (Pensia et al.'s MILP: about 0.2 s per weight), and Pensia's depth-2L construction on
@@ -35,6 +39,7 @@ from lththeory.strong import (
     sample_source,
     source_densities,
 )
+from lththeory.subset_sum import resolve_engine
 
 WIDTHS = [100, 50, 10]
 K = (320, 48)
@@ -50,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--density", type=float, default=0.5, help="source density (default 0.5)")
     ap.add_argument("--seed", type=int, default=3, help="source seed (default 3)")
     ap.add_argument("--no-pensia", action="store_true", help="skip the depth-2L comparison")
+    ap.add_argument(
+        "--engines",
+        default="reference,auto",
+        help="subset-sum engines to time, comma-separated (reference, numba, auto)",
+    )
+    ap.add_argument("--objective", default="threshold", help="threshold (default) or min-error")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per engine, interleaved (the fastest counts)"
+    )
     args = ap.parse_args(argv)
     pinned = _setup.pin(max(args.jobs, 1))
     target = random_target(WIDTHS, weights="normal", seed=0)
@@ -62,9 +76,41 @@ def main(argv: list[str] | None = None) -> int:
         f"({pinned}); {_setup.machine()}",
         flush=True,
     )
-    t0 = time.perf_counter()
-    res = construct(target, src, args.eps, jobs=args.jobs, evaluate=False)
-    t_build = time.perf_counter() - t0
+    engines = [e for e in args.engines.split(",") if e]
+    builds = {e: float("inf") for e in engines}
+    res = None
+    for eng in [e for _ in range(max(args.repeat, 1)) for e in engines]:
+        t0 = time.perf_counter()
+        r = construct(
+            target,
+            src,
+            args.eps,
+            jobs=args.jobs,
+            evaluate=False,
+            engine=eng,
+            objective=args.objective,
+        )
+        took = time.perf_counter() - t0
+        builds[eng] = min(builds[eng], took)
+        print(
+            f"engine {eng} ({resolve_engine(eng)}): build {took:.1f} s, certified error "
+            f"{r.certified_error:.6g}, {r.ticket.size} weights",
+            flush=True,
+        )
+        if res is not None and (
+            r.certified_error != res.certified_error or r.ticket.size != res.ticket.size
+        ):
+            print("FAIL: the engines built different tickets")
+            return 1
+        res = r
+    t_build = builds[engines[-1]]
+    if len(engines) > 1:
+        print(
+            f"speedup: {engines[0]} {builds[engines[0]]:.1f} s -> {engines[-1]} "
+            f"{t_build:.1f} s = {builds[engines[0]] / t_build:.2f}x (same run, fastest of "
+            f"{max(args.repeat, 1)})",
+            flush=True,
+        )
     t1 = time.perf_counter()
     est = estimate_error(res.ticket.network, target, n_points=4096, n_local=4, seed=12345)
     t_eval = time.perf_counter() - t1
@@ -73,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     pred = predicted_ticket_size(target, K, dens, args.eps, k_const=K_CONST)
     out = {
         "construction": "univariate (depth L+1)",
+        "engine": resolve_engine(engines[-1]),
+        "objective": args.objective,
         "success": bool(ok),
         "wall_s": round(total, 1),
         "build_s": round(t_build, 1),
@@ -98,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
             construction="pensia",
         )
         t2 = time.perf_counter()
-        pres = construct_pensia(target, psrc, args.eps, evaluate=False)
+        pres = construct_pensia(
+            target, psrc, args.eps, evaluate=False, engine=engines[-1], objective=args.objective
+        )
         tp = time.perf_counter() - t2
         pest = estimate_error(pres.ticket.network, target, n_points=4096, n_local=4, seed=12345)
         pout = {

@@ -16,7 +16,15 @@ from ._io import write_bytes_atomic  # noqa: E402
 from .masks import rho  # noqa: E402
 from .stats import frontier, frontier_fit  # noqa: E402
 
-__all__ = ["accuracy_band", "interval_errors", "phase_diagram", "plt", "save_figure"]
+__all__ = [
+    "accuracy_band",
+    "comparison_figure",
+    "error_curves",
+    "interval_errors",
+    "phase_diagram",
+    "plt",
+    "save_figure",
+]
 
 
 def save_figure(fig, path) -> str:
@@ -77,7 +85,10 @@ def phase_diagram(
     widths = sorted({r["width"] for r in rows})
     sps = sorted({r[by] for r in rows}, key=lambda v: (isinstance(v, str), v))
     front = frontier(rows, level, by)
-    theory = {r[by]: r["theory_width"] for r in rows}
+    # a theory width may be absent (e.g. the strong sweep's practical construction): drawn as a gap
+    theory = {
+        r[by]: (np.nan if r["theory_width"] in (None, "") else r["theory_width"]) for r in rows
+    }
     by_x = by_x or (lambda s: float(rho(1.0 - s)))
     rhos = {s: float(by_x(s)) for s in sps}
     fit = frontier_fit(rows, level) if by == "sparsity" else None
@@ -108,7 +119,7 @@ def phase_diagram(
             [fit.c * rhos[s] ** fit.slope for s in sps], yy, "--", color="red", label=fit.label()
         )
     ax.set_xscale("log")
-    ax.set_xlim(xe[0], max(xe[-1], 1.3 * max(theory.values())))
+    ax.set_xlim(xe[0], max(xe[-1], 1.3 * np.nanmax([np.nan, xe[-1], *map(float, theory.values())])))
     ax.set_yticks(yy, [s if isinstance(s, str) else f"{s:g}" for s in sps])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(by_label)
@@ -129,5 +140,87 @@ def phase_diagram(
     ax2.set_ylabel(xlabel.replace(" (log scale)", ""))
     ax2.set_title(f"scaling of the frontier with {by_xlabel.split(' =')[0]}")
     ax2.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def error_curves(
+    rows: list[dict],
+    path,
+    *,
+    title: str,
+    eps: float | None = None,
+    predicted: str | None = "predicted_error",
+    fits: dict[float, str] | None = None,
+) -> str:
+    """Certified (solid, band: 10-90 % quantiles over trials) and sampled (dashed) sup error against
+    the block size k on a log scale, one colour per sparsity; the predicted curve (dotted, column
+    ``predicted``) beside them; ``fits[s]`` (a fitted decay rate) in the legend of sparsity s.
+
+    ``rows`` need ``width``, ``sparsity``, ``certified_error`` (+ ``_q10``, ``_q90``) and
+    ``sampled_error``.
+    """
+    sps = sorted({r["sparsity"] for r in rows})
+    fig, ax = plt.subplots(figsize=(8, 5.2))
+    colors = plt.cm.viridis(np.linspace(0, 0.9, max(len(sps), 1)))
+
+    def col(rs: list[dict], key: str) -> np.ndarray:
+        return np.array([np.nan if r.get(key) in (None, "") else float(r[key]) for r in rs])
+
+    for s, c in zip(sps, colors, strict=False):
+        rs = sorted((r for r in rows if r["sparsity"] == s), key=lambda r: r["width"])
+        x = np.array([r["width"] for r in rs], float)
+        label = f"sparsity {s:g}: certified" + (f" ({fits[s]})" if fits and s in fits else "")
+        ax.semilogy(x, col(rs, "certified_error"), "o-", color=c, label=label)
+        ax.fill_between(
+            x, col(rs, "certified_error_q10"), col(rs, "certified_error_q90"), color=c, alpha=0.15
+        )
+        ax.semilogy(x, col(rs, "sampled_error"), "x--", color=c, alpha=0.8, label="sampled")
+        if predicted and predicted in rs[0]:
+            ax.semilogy(x, col(rs, predicted), ":", color=c, lw=2, label="predicted (lemma)")
+    if eps is not None:
+        ax.axhline(eps, color="red", ls="--", lw=1, label=f"eps = {eps:g}")
+    ax.set_xlabel("block size k")
+    ax.set_ylabel("sup |f_P - f_T| (median over trials)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+_MARKERS = "osd^v<>"
+
+
+def comparison_figure(rows: list[dict], path, *, title: str, eps: float | None = None) -> str:
+    """Constructions side by side (rows of :func:`lththeory.strong.compare_constructions`): left,
+    certified (solid) and sampled (dotted) error against k; right, kept weights against k; one
+    colour per construction, one marker per sparsity."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5))
+    dens = sorted({r["density"] for r in rows}, reverse=True)
+    for ci, name in enumerate(dict.fromkeys(r["construction"] for r in rows)):
+        color = f"C{ci}"
+        for di, p in enumerate(dens):
+            rs = sorted(
+                (r for r in rows if r["construction"] == name and r["density"] == p),
+                key=lambda r: r["width"],
+            )
+            k = [r["width"] for r in rs]
+            m = _MARKERS[di % len(_MARKERS)]
+            lab = f"{name}, sparsity {1 - p:g}"
+            ax.semilogy(k, [r["certified_error"] for r in rs], m + "-", color=color, label=lab)
+            ax.semilogy(k, [r["sampled_error"] for r in rs], m + ":", color=color, alpha=0.7)
+            bx.loglog(
+                k, [max(r["ticket_weights"], 0.5) for r in rs], m + "-", color=color, label=lab
+            )
+    if eps is not None:
+        ax.axhline(eps, color="red", ls="--", lw=1, label=f"eps = {eps:g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("block size k")
+    ax.set_ylabel("sup error: certified (solid), sampled (dotted); median")
+    bx.set_xlabel("block size k")
+    bx.set_ylabel("kept weights (median)")
+    ax.legend(fontsize=7)
+    bx.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return save_figure(fig, path)

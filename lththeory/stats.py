@@ -32,6 +32,7 @@ __all__ = [
     "MIN_FIT_POINTS",
     "BoundCheck",
     "MeanInterval",
+    "LineFit",
     "PowerFit",
     "Proportion",
     "check_failure_bound",
@@ -39,6 +40,7 @@ __all__ = [
     "child_seedseq",
     "crossing",
     "experiment_seedseq",
+    "fit_line",
     "fit_power_law",
     "float_key",
     "frontier",
@@ -48,6 +50,7 @@ __all__ = [
     "proportion",
     "register_seed_key",
     "trial_generators",
+    "trial_quantiles",
 ]
 
 
@@ -300,6 +303,51 @@ def fit_power_law(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> Pow
         float(np.exp(m)),
         float(np.exp(m - tq1 * se)),
         float(np.exp(m + tq1 * se)),
+        n,
+    )
+
+
+def trial_quantiles(x: np.ndarray) -> tuple[float, float, float]:
+    """(median, 10 %, 90 %) of per-trial values: empirical quantiles (inverted CDF, no
+    interpolation, so an infinite value stays a value; docs/theory.md §6.1)."""
+    q = np.quantile(np.asarray(x, float), [0.5, 0.1, 0.9], method="inverted_cdf")
+    return float(q[0]), float(q[1]), float(q[2])
+
+
+@dataclass(frozen=True)
+class LineFit:
+    """Least-squares line y = intercept + slope * x with a t-interval for the slope
+    (``confidence``, n - 2 degrees of freedom; docs/theory.md §6.4)."""
+
+    slope: float
+    slope_low: float
+    slope_high: float
+    intercept: float
+    n: int
+
+    def label(self, yname: str = "y", xname: str = "x") -> str:
+        return (
+            f"d {yname} / d {xname} = {self.slope:.3g} [{self.slope_low:.3g}, "
+            f"{self.slope_high:.3g}] ({self.n} points)"
+        )
+
+
+def fit_line(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> LineFit | None:
+    """Fit y = a + b x over the finite points; None with fewer than 3 of them or a single x
+    (a fit without an interval is not reported)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    n = int(ok.sum())
+    if n < 3 or np.ptp(x[ok]) == 0:
+        return None
+    res = stats.linregress(x[ok], y[ok])
+    tq = stats.t.ppf(0.5 + confidence / 2, n - 2)
+    half = tq * res.stderr
+    return LineFit(
+        float(res.slope),
+        float(res.slope - half),
+        float(res.slope + half),
+        float(res.intercept),
         n,
     )
 

@@ -19,7 +19,8 @@ biases). Every subset sum is solved exactly (meet in the middle, vectorised); su
 certificate, a rigorous bound of the sup error; the sampled error is reported next to it.
 
 This notebook uses only the package API and writes `figures/strong_phase.png`,
-`figures/strong_error.png` and `figures/lueker.png`. Set `LTH_NOTEBOOK_QUICK=1` for a tiny grid (the
+`figures/strong_error.png`, `figures/strong_error_curves.png`, `figures/strong_comparison.png` and
+`figures/lueker.png`. Set `LTH_NOTEBOOK_QUICK=1` for a tiny grid (the
 test suite does) and `LTH_FIGURES_DIR` to write the figures elsewhere."""),
     code("""import os
 import sys
@@ -36,7 +37,9 @@ from lththeory import random_target
 from lththeory.experiments.strong import EXPERIMENT as strong_exp
 from lththeory.experiments.subset_sum import EXPERIMENT as lueker_exp
 from lththeory.stats import frontier, frontier_fit
+from lththeory.plotting import comparison_figure
 from lththeory.strong import (
+    compare_constructions,
     construct,
     construct_pensia,
     error_budget,
@@ -44,11 +47,13 @@ from lththeory.strong import (
     sample_source,
     theorem_s_common_width,
 )
+from lththeory.subset_sum import resolve_engine
 
 QUICK = os.environ.get("LTH_NOTEBOOK_QUICK", "") not in ("", "0")
 FIG = Path(os.environ.get("LTH_FIGURES_DIR", ROOT / "figures"))
 FIG.mkdir(parents=True, exist_ok=True)
-print("quick grid" if QUICK else "full grid", "| figures ->", FIG)"""),
+print("quick grid" if QUICK else "full grid", "| figures ->", FIG,
+      "| subset-sum engine:", resolve_engine("auto"))"""),
     md("""## One explicit strong ticket
 
 A 2-4-1 target (U[-1, 1] weights, U[-1/2, 1/2] biases, box [-1, 1]^2) and a source with blocks of
@@ -114,6 +119,54 @@ if ratios:
     print(f"Theorem S width / measured frontier: {min(ratios):.1f}x to {max(ratios):.1f}x")
 display(Image(phase))
 display(Image(err))"""),
+    md("""## Error curves: the best error at each width (objective min-error)
+
+With `objective="min-error"` every subset sum is solved to its best error over all its candidates (the
+practical construction, `candidates="practical"`: up to 26 at once, certified but not covered by Theorem
+S's bound), so the certified error is the best this construction reaches at each block size k (docs/theory.md
+§5.7). Solid: certified error (median, band 10-90 % of the trials); dashed: sampled error; dotted: the
+prediction (per weight about 2^-n for n expected candidates, propagated by the error budget). The
+summary line per sparsity is the fitted decay rate of log2(certified error) against k p, with its
+95 % t-interval, beside the same fit of the prediction."""),
+    code("""# per sparsity a grid that covers its falling part (the certified error drops from the target's
+# scale to the floor of the 26-candidate cap within about a doubling of k)
+grids = {0.5: [128, 144, 160, 176, 192]} if QUICK else {
+    0.5: [64, 96, 112, 128, 144, 160, 176, 192, 208, 256, 512],
+    0.8: [512, 640, 704, 768, 832, 896, 960, 1024, 1152, 1536],
+    0.9: [2048, 2560, 2816, 3072, 3328, 3584, 4096],
+}
+cconfig = strong_exp.make_config(target="2,4,1", eps=0.01, objective="min-error", candidates="practical",
+                                 points=128 if QUICK else 512, trials=3 if QUICK else 5, seed=0)
+crows = [r for sp, ws in grids.items() for r in strong_exp.run_grid(cconfig, sparsity=[sp], width=ws)]
+for r in crows:
+    print(f"k={r['width']:5d} sparsity={r['sparsity']:.2f}: certified {r['certified_error']:.2e} "
+          f"[{r['certified_error_q10']:.1e}, {r['certified_error_q90']:.1e}], sampled "
+          f"{r['sampled_error']:.2e}, predicted {r['predicted_error']:.2e}, success {r['rate']:.2f}")
+assert all(r["certified_error"] >= r["sampled_error"] for r in crows)
+for line in strong_exp.scaling_lines(crows, cconfig):
+    print(line)
+curves = strong_exp.plot_error(crows, cconfig, FIG / "strong_error_curves.png")
+display(Image(curves))"""),
+    md("""## Side by side: depth L+1 against Pensia et al.'s depth 2L
+
+The same target, block sizes, densities and trial seeds for both constructions
+(`lththeory.strong.compare_constructions`; `benchmarks/compare_constructions.py` is the command-line
+version). Pensia's source has twice the depth but no copies, so it is far smaller at the same k; both
+tickets are certified."""),
+    code("""ctarget = random_target([2, 4, 1], seed=1)
+cks = [32, 128] if QUICK else [32, 64, 128, 256, 512]
+cps = [0.5] if QUICK else [0.5, 0.2, 0.1]
+cmp_rows = compare_constructions(ctarget, cks, cps, 0.01, trials=2 if QUICK else 10, seed=0,
+                                 objective="min-error", n_points=128 if QUICK else 512)
+print("| construction | depth | sparsity | k | hidden neurons | kept weights | certified | sampled | success |")
+print("|---|---|---|---|---|---|---|---|---|")
+for r in cmp_rows:
+    print(f"| {r['construction']} | {r['depth']} | {1 - r['density']:g} | {r['width']} | "
+          f"{r['source_neurons']:,} | {r['ticket_weights']:,.0f} | {r['certified_error']:.2g} | "
+          f"{r['sampled_error']:.2g} | {r['successes']}/{r['trials']} |")
+cmp_path = comparison_figure(cmp_rows, FIG / "strong_comparison.png", eps=0.01,
+                             title="univariate (depth L+1) vs Pensia (depth 2L), target 2-4-1")
+display(Image(cmp_path))"""),
     md("""## Lueker's constant
 
 The random subset-sum experiment (descriptive; Theorem S itself reads exact measurements at its own

@@ -17,12 +17,20 @@ CASES = {
         ["success: True", "dense first layer: fit", "W' ", "s = 8: slope"],
     ),
     "02_strong_tickets.ipynb": (
-        ["strong_phase.png", "strong_error.png", "lueker.png"],
+        [
+            "strong_phase.png",
+            "strong_error.png",
+            "strong_error_curves.png",
+            "strong_comparison.png",
+            "lueker.png",
+        ],
         [
             "quick grid",
             "strong ticket found",
             "mask inside the ER mask: True; weights are the source's own: True",
             "fitted constant (uniform): C =",
+            "Error decay at sparsity 0.5",
+            "| pensia | 4 | 0.5 | 128 |",
         ],
     ),
     "03_lower_bound.ipynb": (

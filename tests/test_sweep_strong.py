@@ -67,6 +67,7 @@ def test_strong_sweep_writes_files_and_columns(tmp_path, capsys):
         "candidates",
         "group_size",
         "confidence",
+        *strong_exp.ERROR_COLUMNS,
     ]
     for r in rows:
         assert float(r["ci_low"]) <= float(r["rate"]) <= float(r["ci_high"])
@@ -85,6 +86,40 @@ def test_strong_sweep_writes_files_and_columns(tmp_path, capsys):
         assert (out / name).stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert printed.startswith("Strong-ticket sweep") and "Theorem S" in printed
+
+
+def test_min_error_sweep_error_columns_and_curves(tmp_path):
+    out = tmp_path / "curves"
+    widths = "16,24,32,48,64,96,128,192"
+    # the error curve and its prediction describe the practical construction (up to 26 candidates)
+    args = STRONG[:5] + [widths] + STRONG[6:] + ["--objective", "min-error"]
+    args += ["--candidates", "practical"]
+    result = sweep.run_sweep(args + ["--out", str(out)])
+    rows = sweep.read_csv(out / "results.csv")
+    assert len(rows) == 16
+    for r in rows:
+        assert r["objective"] == "min-error"
+        c, s = float(r["certified_error"]), float(r["sampled_error"])
+        assert float(r["certified_error_q10"]) <= c <= float(r["certified_error_q90"])
+        assert float(r["sampled_error_q10"]) <= s <= float(r["sampled_error_q90"])
+        assert c >= s * (1 - 1e-9) and s == float(r["median_error"])
+        assert float(r["predicted_error"]) > 0 and float(r["expected_candidates"]) >= 0
+    for sp in ("0.3", "0.5"):  # the certified error falls with k at every sparsity
+        cs = [float(r["certified_error"]) for r in rows if r["sparsity"] == sp]
+        assert cs[-1] < 1e-4 * cs[0]
+    # the fitted decay rate is negative with its whole interval, and within 2x of the prediction's
+    fits = strong_exp.EXPERIMENT.decay_fits(
+        result["rows"],
+        strong_exp.EXPERIMENT.make_config(
+            target="1,2,1", eps=0.02, trials=3, candidates="practical"
+        ),
+    )
+    for f in fits.values():
+        m, p = f["measured"], f["predicted"]
+        assert m is not None and m.slope_high < 0
+        assert 0.5 < m.slope / p.slope < 2.0
+    assert (out / "error.png").stat().st_size > 10_000
+    assert "Error decay at sparsity 0.3: d log2(certified error) / d(k p) = -" in result["summary"]
 
 
 def test_strong_sweep_is_deterministic_and_resumes(tmp_path):
@@ -139,6 +174,7 @@ def test_lueker_rows_match_the_library(tmp_path):
         (STRONG[:5] + ["0,16"] + STRONG[6:], "--width: width must be an integer >= 1"),
         (STRONG[:5] + ["100000"] + STRONG[6:], "k is too large"),
         (STRONG + ["--construction", "magic"], "--construction must be one of"),
+        (STRONG + ["--objective", "best"], "--objective must be one of"),
         (LUEKER[:5] + ["30"] + LUEKER[6:], "--n: n must be in [1, 24]"),
         (LUEKER[:7] + ["0"] + LUEKER[8:], "--eps: eps must be a finite number > 0"),
         (LUEKER + ["--distribution", "cauchy"], "--distribution must be one of"),

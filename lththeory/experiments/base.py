@@ -344,8 +344,12 @@ class WidthSparsityExperiment(Experiment):
         ratios = [
             r["theory_width"] / front[r["sparsity"]]
             for r in rows
-            if np.isfinite(front[r["sparsity"]])
+            if np.isfinite(front[r["sparsity"]]) and r["theory_width"] not in (None, "")
         ]
+        if not any(r["theory_width"] not in (None, "") for r in rows):
+            return [
+                f"No {self.theorem} columns: this construction is not the one the theorem bounds."
+            ]
         out = [
             f"{holds} of {len(applicable)} grid points at or above {self.theorem}'s width meet the "
             f"bound (failure <= delta = {config['delta']:g}, one-sided 95%)."

@@ -16,6 +16,7 @@ Theorem S (:mod:`.theory`) is the union bound over all candidate sets of the the
 the random-subset-sum lemma at the group size and precision where it is used (docs/theory.md §5.5).
 
 Modules: :mod:`.source` (sources), :mod:`.budget` (error propagation), :mod:`.theory` (Theorem S),
+:mod:`.error_curve` (the predicted error curve), :mod:`.compare` (the two constructions side by side),
 :mod:`.certificates` and :mod:`.rows` (subset-sum problems and their certificates), :mod:`.ticket`
 (pruning and verdict), :mod:`.results`, :mod:`.estimate`, :mod:`.spec` (the registry entry).
 """
@@ -23,6 +24,9 @@ Modules: :mod:`.source` (sources), :mod:`.budget` (error propagation), :mod:`.th
 from __future__ import annotations
 
 from .budget import MAX_CANDIDATES, ErrorBudget, error_budget, interval_bounds
+from .certificates import OBJECTIVES
+from .compare import compare_constructions
+from .error_curve import expected_candidates, predicted_error
 from .estimate import estimate_error
 from .pensia import PENSIA, construct_pensia
 from .results import ErrorEstimate, StrongConstruction, StrongTicket, WeightFailure
@@ -45,6 +49,7 @@ __all__ = [
     "MAX_BLOCK_ENTRIES",
     "MAX_CANDIDATES",
     "MAX_GROUPS",
+    "OBJECTIVES",
     "PENSIA",
     "UNIVARIATE",
     "CandidateSet",
@@ -57,12 +62,15 @@ __all__ = [
     "TheoremS",
     "WeightFailure",
     "candidate_sets",
+    "compare_constructions",
     "construct",
     "construct_pensia",
     "construct_univariate",
     "error_budget",
     "estimate_error",
+    "expected_candidates",
     "interval_bounds",
+    "predicted_error",
     "predicted_ticket_size",
     "sample_source",
     "source_densities",

@@ -17,6 +17,7 @@ from .results import WeightFailure
 from .source import StrongSource
 
 __all__ = [
+    "OBJECTIVES",
     "LayerResult",
     "Problems",
     "Solver",
@@ -27,6 +28,10 @@ __all__ = [
     "initial_candidates",
     "row_certificates",
 ]
+
+
+OBJECTIVES = ("threshold", "min-error")
+"""How far each subset sum is solved: until its row meets its budget, or to its best error."""
 
 
 def first_candidates(
@@ -86,12 +91,13 @@ class Problems:
 class Solver:
     """Best subsets of a batch of problems, refined on demand with more candidates.
 
-    ``run(rows, n)`` solves the given problems exactly over their first min(count, n) candidates and
-    keeps the result where it improves (a larger candidate set never does worse).
+    ``run(rows, n)`` solves the given problems exactly over their first min(count, n) candidates
+    (one :func:`lththeory.subset_sum.solve_batch` call over rows of every size, with ``engine``)
+    and keeps the result where it improves (a larger candidate set never does worse).
     """
 
-    def __init__(self, V: np.ndarray, cnt: np.ndarray, z: np.ndarray) -> None:
-        self.V, self.cnt, self.z = V, cnt, z
+    def __init__(self, V: np.ndarray, cnt: np.ndarray, z: np.ndarray, engine: str = "auto") -> None:
+        self.V, self.cnt, self.z, self.engine = V, cnt, z, engine
         P, nmax = V.shape
         self.sel = np.zeros((P, nmax), dtype=bool)
         self.err = np.abs(z).astype(np.float64)
@@ -99,17 +105,18 @@ class Solver:
 
     def run(self, rows: np.ndarray, n: int) -> None:
         use = np.minimum(self.cnt[rows], n)
-        for m in np.unique(use):
-            g = rows[use == m]
-            if m == 0 or g.size == 0:
-                continue
-            res = solve_batch(self.V[g, :m], self.z[g])
-            better = res.errors < self.err[g]
-            gg = g[better]
-            self.sel[gg, :] = False
-            self.sel[gg, :m] = res.subsets[better]
-            self.err[gg] = res.errors[better]
-            self.used[g] = m
+        keep = use > 0
+        rows, use = rows[keep], use[keep]
+        if rows.size == 0:
+            return
+        mx = int(use.max())
+        res = solve_batch(self.V[rows, :mx], self.z[rows], counts=use, engine=self.engine)
+        better = res.errors < self.err[rows]
+        gg = rows[better]
+        self.sel[gg, :] = False
+        self.sel[gg, :mx] = res.subsets[better]
+        self.err[gg] = res.errors[better]
+        self.used[rows] = use
 
     def run_groups(self, own: np.ndarray, g: int, max_groups: int, stop: float) -> None:
         """The theorem's solver (docs/theory.md §5.5): disjoint groups of g candidates, group i
@@ -130,7 +137,7 @@ class Solver:
                 cols = np.arange(o + gi * g, o + (gi + 1) * g)
                 if o:
                     cols = np.concatenate([[0], cols])
-                res = solve_batch(self.V[rows][:, cols], self.z[rows])
+                res = solve_batch(self.V[rows][:, cols], self.z[rows], engine=self.engine)
                 better = res.errors < self.err[rows]
                 rr = rows[better]
                 self.sel[rr, :] = False
@@ -227,15 +234,19 @@ def finish_batch(
     prev_cert: np.ndarray | None,
     max_failures: int = 8,
     groups: tuple[int, int] | None = None,
+    objective: str = "threshold",
+    engine: str = "auto",
 ) -> None:
     """Solve one batch of problems; record the per-row certificate, validity and kept edges.
 
     With ``groups`` = (g, max_groups), the theorem's construction: every problem is solved over
-    disjoint groups of g candidates until one meets ``eps_prime`` (:meth:`Solver.run_groups`).
-    Otherwise every problem is first solved over min(count, ``n_first``) candidates; while some
-    row's certificate exceeds ``tau`` (E_l of the rule), its problems that missed ``eps_prime`` are
-    solved again with 3 more candidates, up to all of them. A row is valid iff its certificate
-    <= ``tau``.
+    disjoint groups of g candidates (:meth:`Solver.run_groups`), until one meets ``eps_prime``
+    (``objective="threshold"``) or over all its full groups, keeping the best (``"min-error"``).
+    Otherwise, ``objective="threshold"``: first every problem is solved over min(count,
+    ``n_first``) candidates; while some row's certificate exceeds ``tau`` (E_l of the rule), its
+    problems that missed ``eps_prime`` are solved again with 3 more candidates, up to all of them.
+    ``objective="min-error"``: every problem is solved once over all its candidates (at most the
+    cap), so each subset sum reaches its best error. A row is valid iff its certificate <= ``tau``.
     """
     V, cnt, z = probs["V"], probs["cnt"], probs["z"]
     nmax = V.shape[1]
@@ -243,13 +254,14 @@ def finish_batch(
     row = probs["row"]
     ur = np.unique(row)
     ridx = np.searchsorted(ur, row)
-    solver = Solver(V, cnt, z)
+    solver = Solver(V, cnt, z, engine)
     if groups is not None:
-        solver.run_groups(probs["col"][:, 0] == -2, groups[0], groups[1], eps_prime)
+        stop = 0.0 if objective == "min-error" else eps_prime
+        solver.run_groups(probs["col"][:, 0] == -2, groups[0], groups[1], stop)
         n = nmax
     else:
-        solver.run(np.arange(len(z)), n_first)
-        n = n_first
+        n = nmax if objective == "min-error" else n_first
+        solver.run(np.arange(len(z)), n)
     while True:
         sel = solver.sel & (probs["col"] != -1)
         term, cert = row_certificates(probs, sel, solver.err, prev_cert, ridx, ur.size)

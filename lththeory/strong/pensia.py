@@ -25,7 +25,14 @@ from .budget import (
     planned_candidates,
 )
 from .results import StrongConstruction
-from .rows import LayerContext, build_layer, check_construction_inputs, group_option, worker_pool
+from .rows import (
+    LayerContext,
+    build_layer,
+    check_construction_inputs,
+    check_solver_options,
+    group_option,
+    worker_pool,
+)
 from .source import StrongSource, block_layout, sample_source
 from .spec import StrongConstructionSpec
 from .theory import MAX_GROUPS, CandidateSet, bias_values, weight_values
@@ -126,14 +133,16 @@ def construct_pensia(
     jobs: int = 1,
     group_size: int | None = None,
     max_groups: int = MAX_GROUPS,
+    objective: str = "threshold",
+    engine: str = "auto",
 ) -> StrongConstruction:
     """Depth 2L strong ticket (Pensia et al. 2020) inside ``source`` (docs/theory.md §5.3-§5.4).
 
     All selected products of a weight multiply the same h_j, so the amplification is |W_ij + e_ij| and
     the rule of :func:`lththeory.strong.error_budget` (``construction="pensia"``) is rigorous. Success
     needs every target neuron's subset sums within eps'_l (there are no spare copies) and the
-    certificate <= eps. ``evaluate``, ``n_points``, ``n_local``, ``seed`` and ``jobs`` as for
-    :func:`lththeory.strong.construct_univariate`.
+    certificate <= eps. ``evaluate``, ``n_points``, ``n_local``, ``seed``, ``jobs``, ``objective``
+    and ``engine`` as for :func:`lththeory.strong.construct_univariate`.
     """
     t, eps, nmax = check_construction_inputs(target, source, eps, "pensia", max_candidates)
     jobs = check_positive_int(jobs, "jobs")
@@ -141,6 +150,7 @@ def construct_pensia(
     if groups is not None:  # the theorem's construction: worst-case amplification A = g
         nmax = groups[0]
     width = nmax if groups is None else groups[0] * groups[1] + 1
+    objective, engine = check_solver_options(objective, engine)
     L = t.depth
     budget = error_budget(t, eps, "pensia", "worst" if groups else "typical", nmax)
     nmax = width
@@ -180,6 +190,8 @@ def construct_pensia(
                 theta=theta,
                 cvals=const_vals.get(li),
                 groups=groups,
+                objective=objective,
+                engine=engine,
             )
             res = build_layer(ctx, t.widths[l], pool, jobs)
             results[lo] = res

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._arrays import to_dense
-from .._validate import LTHInputError, check_positive_int, check_positive_real
+from .._validate import LTHInputError, check_choice, check_positive_int, check_positive_real
 from ..network import ReLUNetwork, check_network
+from ..subset_sum import resolve_engine
 from .budget import MAX_CANDIDATES, ErrorBudget
 from .certificates import (
+    OBJECTIVES,
     LayerResult,
     Problems,
     add_problems,
@@ -33,6 +35,7 @@ __all__ = [
     "build_layer",
     "check_construction_inputs",
     "group_option",
+    "check_solver_options",
     "layer_rows",
     "merge",
     "worker_pool",
@@ -44,6 +47,12 @@ BATCH_ENTRIES = 1 << 22
 """Candidate entries (problems x candidates) accumulated before a batch is solved."""
 
 ROW_KINDS = ("path", "copies", "single")
+
+
+def check_solver_options(objective: object, engine: object) -> tuple[str, str]:
+    """(objective, engine) checked: ``"threshold"`` or ``"min-error"``; an engine of
+    :func:`lththeory.subset_sum.solve_batch` (``"auto"`` resolved here, once, for every worker)."""
+    return check_choice(objective, "objective", OBJECTIVES), resolve_engine(engine)
 
 
 def check_construction_inputs(
@@ -115,6 +124,8 @@ class LayerContext:
     H: np.ndarray
     radius: tuple[float, float]
     groups: tuple[int, int] | None = None
+    objective: str = "threshold"
+    engine: str = "auto"
 
     @classmethod
     def for_layer(
@@ -210,6 +221,8 @@ def layer_rows(ctx: LayerContext, neurons: Sequence[int]) -> LayerResult:
                 ctx.layer,
                 prev,
                 groups=ctx.groups,
+                objective=ctx.objective,
+                engine=ctx.engine,
             )
     return res
 

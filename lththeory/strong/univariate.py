@@ -32,7 +32,14 @@ from .budget import (
     planned_candidates,
 )
 from .results import StrongConstruction
-from .rows import LayerContext, build_layer, check_construction_inputs, group_option, worker_pool
+from .rows import (
+    LayerContext,
+    build_layer,
+    check_construction_inputs,
+    check_solver_options,
+    group_option,
+    worker_pool,
+)
 from .source import StrongSource, block_layout, sample_source
 from .spec import StrongConstructionSpec
 from .theory import MAX_GROUPS, CandidateSet, bias_values, weight_values
@@ -146,6 +153,8 @@ def construct_univariate(
     jobs: int = 1,
     group_size: int | None = None,
     max_groups: int = MAX_GROUPS,
+    objective: str = "threshold",
+    engine: str = "auto",
 ) -> StrongConstruction:
     """Depth L+1 strong ticket for ``target`` inside ``source`` (docs/theory.md §5.2, §5.4).
 
@@ -160,7 +169,11 @@ def construct_univariate(
     E(v) = |e_b| + sum_j [|e_vj| H_{l-1,j} + sum_{u in S_vj} |eta_vu| E(u)].
     ``evaluate``: also estimate the error (:func:`lththeory.strong.estimate_error` with ``n_points``,
     ``n_local``, ``seed``). ``jobs``: worker processes over the target neurons of a layer (the result
-    does not depend on it).
+    does not depend on it). ``objective``: ``"threshold"`` (default: a subset sum gets more candidates
+    only while its copy misses its budget) or ``"min-error"`` (every subset sum solved to its best
+    error over all its candidates up to ``max_candidates``; validity is unchanged, so the certified
+    error is the best this construction reaches at this width). ``engine``: the subset-sum engine
+    (:func:`lththeory.subset_sum.solve_batch`; the ticket does not depend on it up to ties).
     """
     t, eps, nmax = check_construction_inputs(target, source, eps, "univariate", max_candidates)
     jobs = check_positive_int(jobs, "jobs")
@@ -168,6 +181,7 @@ def construct_univariate(
     if groups is not None:  # the theorem's construction: worst-case amplification A = g
         amplification, nmax = "worst", groups[0]
     width = nmax if groups is None else groups[0] * groups[1] + 1
+    objective, engine = check_solver_options(objective, engine)
     L = t.depth
     d = t.input_dim
     budget = error_budget(t, eps, "univariate", amplification, nmax)
@@ -209,6 +223,8 @@ def construct_univariate(
                 theta=theta,
                 cvals=const_vals.get(l),
                 groups=groups,
+                objective=objective,
+                engine=engine,
             )
             res = build_layer(ctx, t.widths[l], pool, jobs)
             if l < L:

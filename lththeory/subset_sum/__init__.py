@@ -4,10 +4,11 @@ Problem: given candidates ``a_1..a_n`` and a target ``z``, find ``S`` minimising
 (the empty subset, sum 0, is allowed). Lueker (1998): for n iid samples (U[-1, 1], or products of two),
 with high probability every ``z`` in [-1, 1] is met within ``eps`` once ``n >= C log2(1/eps)``.
 
-Modules: :mod:`.solvers` (the solvers below), :mod:`.lueker` (the Lueker experiment),
+Modules: :mod:`.solvers` and :mod:`.batch` (the solvers below), :mod:`.lueker` (the Lueker experiment),
 :mod:`.calibration` (stored exact worst errors, the lemma's measured premise), :mod:`.lemma` (the
 random-subset-sum lemma and :func:`required_candidates`), and the kernels :mod:`._kernels`
-(enumeration, sorted meet in the middle) and :mod:`._hash` (hash join).
+(enumeration, sorted meet in the middle), :mod:`._hash` (hash join) and :mod:`._compiled` (optional
+numba kernels).
 
 Solvers
 -------
@@ -23,8 +24,11 @@ Solvers
   ``np.searchsorted`` on unsorted queries. The nearest right sum of a query is its predecessor or its
   successor, so the minimum over all pairs is the true minimum over all ``2^n`` subsets (up to the
   rounding of the float sums, a few ulps).
-* :func:`solve_batch`: the sorted solver, row r of ``values_2d`` against ``targets[r]`` (n <= 26), many
-  rows per numpy call: the strong-ticket construction's workhorse.
+* :func:`solve_batch` (:mod:`.batch`): row r of ``values_2d`` against ``targets[r]`` (n <= 26, optional
+  per-row candidate counts), the strong-ticket construction's workhorse. Engines: ``"reference"`` (the
+  sorted solver, many rows per numpy call) and ``"numba"`` (:mod:`._compiled`, the optional extra
+  ``fast``: per row a certified hash join in compiled code, falling back to a linear-time bucket sort);
+  ``"auto"`` picks numba where installed.
 * :func:`solve_milp`: ``scipy.optimize.milp`` (HiGHS) cross-check; :func:`solve_brute_force`: all subsets.
 * :func:`solve_fixed_size`: the best subset of exactly ``s`` elements (Natale et al. 2024), meet in the
   middle grouped by subset size; :func:`solve_fixed_size_brute_force` is its oracle.
@@ -36,6 +40,7 @@ Lueker experiment
 :func:`fit_lueker_constant` fits ``n = C log2(1/eps)``.
 """
 
+from .batch import ENGINES, MAX_BATCH_N, NUMBA_AVAILABLE, resolve_engine, solve_batch
 from .calibration import calibrated_sizes, group_failure
 from .lemma import LEMMA_ALPHA, fixed_target_errors, fixed_target_failure, required_candidates
 from .lueker import (
@@ -51,12 +56,10 @@ from .lueker import (
     worst_error,
 )
 from .solvers import (
-    MAX_BATCH_N,
     MAX_BRUTE_FORCE_N,
     MAX_EXACT_N,
     SubsetSumResult,
     solve,
-    solve_batch,
     solve_brute_force,
     solve_fixed_size,
     solve_fixed_size_brute_force,
@@ -66,10 +69,12 @@ from .solvers import (
 __all__ = [
     "DISTRIBUTIONS",
     "LEMMA_ALPHA",
+    "ENGINES",
     "MAX_BATCH_N",
     "MAX_BRUTE_FORCE_N",
     "MAX_EXACT_N",
     "MAX_LUEKER_N",
+    "NUMBA_AVAILABLE",
     "LuekerFit",
     "SubsetSumResult",
     "calibrated_sizes",
@@ -81,6 +86,7 @@ __all__ = [
     "lueker_trial",
     "lueker_worst_errors",
     "required_candidates",
+    "resolve_engine",
     "sample_values",
     "solve",
     "solve_batch",

@@ -1,7 +1,9 @@
 """Kernels of the exact subset-sum solvers: subset-sum enumeration and the sorted meet in the
 middle with exact predecessor queries (docs/theory.md §5.1).
 
-Per-thread reusable buffers (:data:`WS`) avoid the page faults of fresh large allocations.
+Per-thread reusable buffers (:data:`WS`) avoid the page faults of fresh large allocations: buffers of
+up to 2^21 elements and tag tables of up to 2^24 slots are kept (so n = 35..40 reuses its buffers too;
+at most about 150 MiB per thread after an n = 40 solve).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ __all__ = [
 SMALL_N = 12  # up to this n, solve() enumerates all 2^n sums directly
 _MAX_PROBE = 8  # probe steps inside a bucket before falling back to np.searchsorted
 QUERY_CHUNK = 1 << 18  # queries per chunk (bounds the temporary memory)
-_WS_MAX = 1 << 18  # workspace buffers up to this many elements are reused between calls
+_WS_MAX = 1 << 21  # workspace buffers up to this many elements (n <= 42 halves) are reused
+_TAG_MAX = 1 << 24  # tag tables up to this many slots (the hash join's largest) are reused
 _ENUM_FIRST = 8  # enumerate_rows: the first 2^8 sums by one small matrix product
 _ENUM_GROUP = 4  # then 4 more values (15 shifted copies) per numpy call
 
@@ -50,7 +53,7 @@ class Workspace(threading.local):
         The tag grows by one per call, so marks of earlier calls (smaller tags) read as unmarked and the
         tables are zeroed only once every 255 calls (an interrupted call leaves no valid mark behind).
         """
-        if P > _WS_MAX * 16:  # large tables (n >= 35): fresh zeroed pages, not kept
+        if P > _TAG_MAX:  # larger than the hash join ever asks for: fresh zeroed pages
             return np.zeros(P + 1, np.uint8), np.zeros(P + 1, np.uint8), 1
         entry = self.tags.get(P)
         if entry is None:

@@ -34,9 +34,9 @@ from .._validate import (
     check_probability_open,
 )
 from ..stats import experiment_seedseq, float_key
+from .batch import MAX_BATCH_N, solve_batch
 from .calibration import CALIBRATION_SEED, calibrated_sizes, group_failure
 from .lueker import DISTRIBUTIONS, sample_values
-from .solvers import MAX_BATCH_N, solve_batch
 
 __all__ = [
     "FIXED_TARGET_TRIALS",

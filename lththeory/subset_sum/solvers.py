@@ -3,7 +3,6 @@
 * :func:`solve`: exact meet in the middle (n <= 40): a certified hash-filtered join for one to three
   targets (:mod:`._hash`), otherwise the sorted solver (:mod:`._kernels`), one enumeration and sort
   shared by all targets;
-* :func:`solve_batch`: the sorted solver vectorised over rows (row r against its own target);
 * :func:`solve_milp` (HiGHS cross-check), :func:`solve_brute_force` (oracle);
 * :func:`solve_fixed_size`: the best subset of exactly s elements, and its brute-force oracle.
 """
@@ -25,24 +24,20 @@ from ._hash import solve_hash
 from ._kernels import (
     QUERY_CHUNK,
     SMALL_N,
-    WS,
-    SortedRows,
     bits,
     enumerate_into,
-    pick,
     solve_mitm,
     solve_small,
 )
 
 __all__ = [
     "MAGNITUDE_LIMIT",
-    "MAX_BATCH_N",
+    "make_result",
     "MAX_BRUTE_FORCE_N",
     "MAX_EXACT_N",
     "SubsetSumResult",
     "check_values",
     "solve",
-    "solve_batch",
     "solve_brute_force",
     "solve_fixed_size",
     "solve_fixed_size_brute_force",
@@ -51,12 +46,9 @@ __all__ = [
 
 MAX_EXACT_N = 40
 """Largest n for :func:`solve` and :func:`solve_fixed_size` (2^20 sums per half)."""
-MAX_BATCH_N = 26
-"""Largest n for :func:`solve_batch` (2^13 sums per half and row)."""
 MAX_BRUTE_FORCE_N = 20
 """Largest n for the brute-force oracles (2^20 subsets; the tests use n <= 16)."""
 MAGNITUDE_LIMIT = 1e300  # sum |values| + |target| must stay below this (no overflow in any sum)
-_BATCH_CHUNK = 1 << 16  # sorted sums per solve_batch chunk (rows x 2^(n - n//2))
 _HASH_MIN_N = 16  # from this n, solve() tries the hash-filter join first (below: sorting is cheap)
 _HASH_MAX_TARGETS = 3  # with more targets one shared sort (solve_mitm) is cheaper
 
@@ -229,63 +221,6 @@ def solve(
         subsets = bits(idx, n)
     else:
         subsets, sums = _solve_exact(a, z)
-    errors = np.abs(z - sums)
-    return make_result(z.copy(), subsets, sums, errors, eps_v)
-
-
-def solve_batch(values_2d: object, targets_1d: object, eps: float | None = None) -> SubsetSumResult:
-    """Row r: best subset of ``values_2d[r]`` for ``targets_1d[r]``, exact (docs/theory.md §5.1).
-
-    Meet in the middle vectorised over rows (n <= MAX_BATCH_N): each row's halves are enumerated and the
-    right half sorted per row; a per-row bucket table gives every query's exact predecessor.
-    Used to approximate many network weights at once, each by its own fresh candidates.
-    """
-    eps_v = check_eps(eps)
-    V = check_finite_array(values_2d, "values_2d", ndim=2)
-    z = check_finite_array(targets_1d, "targets_1d", ndim=1)
-    rows, n = V.shape
-    if z.size != rows:
-        raise LTHInputError(
-            f"targets_1d must have one target per row of values_2d ({rows}), got {z.size}"
-        )
-    if n > MAX_BATCH_N:
-        raise LTHInputError(
-            f"values_2d must have n <= {MAX_BATCH_N} columns (use solve for larger n), got n={n}"
-        )
-    with np.errstate(over="ignore"):
-        total = float(np.abs(V).sum(axis=1).max()) if V.size else 0.0
-    zmax = float(np.abs(z).max()) if z.size else 0.0
-    if not total + zmax < MAGNITUDE_LIMIT:
-        raise LTHInputError(
-            f"sum(|values|) + |target| must be < {MAGNITUDE_LIMIT:g} per row, got {total + zmax:g}"
-        )
-    V = np.ascontiguousarray(V)
-    m1 = n // 2
-    m2 = n - m1
-    N1, N2 = 1 << m1, 1 << m2
-    subsets = np.empty((rows, n), bool)
-    sums = np.empty(rows)
-    chunk = max(1, _BATCH_CHUNK // N2)
-    for r0 in range(0, rows, chunk):
-        Vc = V[r0 : r0 + chunk]
-        zc = z[r0 : r0 + chunk]
-        b = Vc.shape[0]
-        L = enumerate_into(Vc[:, :m1], WS.get("bL", b * N1, np.float64).reshape(b, N1))
-        Ru = enumerate_into(Vc[:, m1:], WS.get("bRu", b * N2, np.float64).reshape(b, N2))
-        R = WS.get("bR", b * N2, np.float64).reshape(b, N2)
-        R[:] = Ru
-        R.sort(axis=1)
-        ix = SortedRows(R)
-        q = WS.get("bq", b * N1, np.float64).reshape(b, N1)
-        np.subtract(zc[:, None], L, out=q)
-        err, p = ix.query(q, np.arange(b))
-        i, pos = pick(ix, err, p, q)
-        rr = np.arange(b)
-        rv = ix.flat[pos]
-        j = (Ru == rv[:, None]).argmax(axis=1)  # bit-identical value -> bitmask
-        subsets[r0 : r0 + b, :m1] = bits(i, m1)
-        subsets[r0 : r0 + b, m1:] = bits(j, m2)
-        sums[r0 : r0 + b] = L[rr, i] + Ru[rr, j]
     errors = np.abs(z - sums)
     return make_result(z.copy(), subsets, sums, errors, eps_v)
 
