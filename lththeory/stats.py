@@ -129,6 +129,7 @@ for _name, _key in (
     ("strong", 3),
     ("lower-bound", 4),
     ("subset-sum-calibration", 5),  # the stored draws of the random-subset-sum lemma
+    ("scheme-width", 10),  # required width per density scheme (issue 10)
     ("two-hidden", 46),
 ):
     register_seed_key(_name, _key)

@@ -4,12 +4,13 @@
 * ``weak`` (:mod:`.weak`): Theorem W's construction against its bound (docs/theory.md §3.5);
 * ``strong`` (:mod:`.strong`): certified strong tickets against Theorem S (§5.6);
 * ``lower-bound`` (:mod:`.lower_bound`): the exact one-hidden-layer decision against Theorem LB (§4.5);
-* ``subset-sum`` (:mod:`.subset_sum`): the Lueker experiment (§5.1).
+* ``subset-sum`` (:mod:`.subset_sum`): the Lueker experiment (§5.1);
+* ``scheme-width`` (:mod:`.scheme_width`): the required width per layer-wise density scheme (§3.9).
 
 A new experiment is a new module here plus its import below (CONTRIBUTING.md).
 """
 
 from ..registry import EXPERIMENTS
-from . import lower_bound, strong, subset_sum, weak  # noqa: F401  (registration)
+from . import lower_bound, scheme_width, strong, subset_sum, weak  # noqa: F401  (registration)
 
 __all__ = ["EXPERIMENTS"]
