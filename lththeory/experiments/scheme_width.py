@@ -23,6 +23,8 @@ import json
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 from .._validate import LTHInputError, check_choice, check_density
 from ..conv import source_shapes
 from ..conv.flags import add_conv_arguments, conv_spec
@@ -75,6 +77,14 @@ COLUMNS = [
     "target",
     "note",
 ]
+
+
+def _dense_weights(target) -> int:
+    """Weights of the target's architecture when dense (kernel entries for convolutions, and the
+    head's weights)."""
+    head = getattr(target, "head", None)
+    extra = 0 if head is None else int(np.prod(head[0].shape))
+    return extra + sum(int(np.prod(w.shape)) for w in target.weights)
 
 
 def _joined(ps: tuple[float, ...] | None) -> str:
@@ -172,7 +182,6 @@ class SchemeWidthExperiment(Experiment):
     def run_point(self, point: dict, config: dict) -> dict:
         res = self.measure(point, config)
         target = self.target(config, point["target_support"], float(point["target_density"]))
-        w = config["target"]
         row = {
             "experiment": self.name,
             "density": float(point["density"]),
@@ -184,7 +193,7 @@ class SchemeWidthExperiment(Experiment):
             "source_weights": res.source_weights,
             "sharp_source_weights": res.sharp_source_weights,
             "target_weights": target.num_weights(),
-            "dense_target_weights": sum(a * b for a, b in zip(w[:-1], w[1:], strict=True)),
+            "dense_target_weights": _dense_weights(target),
             "layer_densities": _joined(res.densities),
             "sharp_layer_densities": _joined(res.sharp_densities),
             "realised_density": res.realised,
@@ -197,11 +206,6 @@ class SchemeWidthExperiment(Experiment):
             "target": target_label(config),
             "note": "",
         }
-        if config.get("conv"):  # kernel entries count: the dense conv target's weights
-            row["dense_target_weights"] = sum(
-                a * b * config["conv"]["kernel"][0] * config["conv"]["kernel"][1]
-                for a, b in zip(w[:-1], w[1:], strict=True)
-            )
         req = res.required
         if req is None:
             row["note"] = f"required width beyond {MAX_WIDTH:.0e}"

@@ -72,7 +72,8 @@ def plot_phase(rows: list[dict], config: dict, path: Path | str) -> str:
     axes[1].legend(fontsize=8)
     fig.suptitle(
         f"Required width per density scheme: target {target_label(config)}, count-chain frontier "
-        f"(rate >= {level:g}, {rows[0]['trials']} trials/k, {config['method']})"
+        f"(rate >= {level:g}, {rows[0]['trials']} trials/k, {config['method']})",
+        fontsize=10,
     )
     fig.tight_layout()
     return save_figure(fig, path)
@@ -135,23 +136,44 @@ def plot_contained(rows: list[dict], config: dict, path: Path | str) -> str:
     return save_figure(fig, path)
 
 
+TIE = 1e-9
+"""Relative difference below which two source-weight counts tie (equal widths under the exact mode;
+schemes with equal densities share their draws, so their widths are equal)."""
+
+
+def _groups(rs: list[dict], col: str) -> list[list[dict]]:
+    """The rows with a value in ``col``, sorted by it, in groups of ties."""
+    ok = sorted((r for r in rs if r[col] not in (None, "")), key=lambda r: float(r[col]))
+    out: list[list[dict]] = []
+    for r in ok:
+        if out and float(r[col]) <= float(out[-1][0][col]) * (1 + TIE):
+            out[-1].append(r)
+        else:
+            out.append([r])
+    return out
+
+
 def _order(rs: list[dict], col: str) -> str:
     """``a (1.2e+08) < b (1.4x) = c (1.4x) < ...`` by ``col`` (missing values last, as "n/a")."""
-    ok = sorted((r for r in rs if r[col] not in (None, "")), key=lambda r: float(r[col]))
-    if not ok:
+    groups = _groups(rs, col)
+    if not groups:
         return "n/a"
-    best = float(ok[0][col])
-    out = f"{ok[0]['scheme']} ({best:.3g})"
-    for prev, r in zip(ok, ok[1:], strict=False):
-        sep = " = " if float(r[col]) == float(prev[col]) else " < "
-        out += f"{sep}{r['scheme']} ({float(r[col]) / best:.3g}x)"
+    best = float(groups[0][0][col])
+    parts = []
+    for i, g in enumerate(groups):
+        scale = f"{best:.3g}" if i == 0 else f"{float(g[0][col]) / best:.3g}x"
+        parts.append(" = ".join(f"{r['scheme']} ({scale})" for r in g))
     missing = [r["scheme"] for r in rs if r[col] in (None, "")]
-    return out + (f"; beyond the limit: {', '.join(missing)}" if missing else "")
+    return " < ".join(parts) + (f"; beyond the limit: {', '.join(missing)}" if missing else "")
 
 
-def _names(rs: list[dict], col: str) -> tuple[str, ...]:
-    ok = sorted((r for r in rs if r[col] not in (None, "")), key=lambda r: float(r[col]))
-    return tuple(r["scheme"] for r in ok)
+def _names(rs: list[dict], col: str) -> tuple[tuple[str, ...], ...]:
+    """The ranking as tie groups of scheme names."""
+    return tuple(tuple(sorted(r["scheme"] for r in g)) for g in _groups(rs, col))
+
+
+def _text(ranking: tuple[tuple[str, ...], ...]) -> str:
+    return " < ".join(" = ".join(g) for g in ranking)
 
 
 def ranking_lines(rows: list[dict], config: dict) -> list[str]:
@@ -169,7 +191,7 @@ def ranking_lines(rows: list[dict], config: dict) -> list[str]:
         for g in groups:
             D = g[0]["density"]
             meas, sharp = _names(g, "source_weights"), _names(g, "sharp_source_weights")
-            agree = "same" if meas == sharp else " < ".join(sharp)
+            agree = "same" if meas == sharp else _text(sharp)
             per_d.append((D, meas))
             out.append(f"D = {D:g}: {_order(g, 'source_weights')} (Theorem W' ranking: {agree}).")
         out.insert(
@@ -178,7 +200,7 @@ def ranking_lines(rows: list[dict], config: dict) -> list[str]:
             "global density D, with each scheme's multiple of the best:",
         )
         changes = [
-            f"between D = {a[0]:g} and {b[0]:g} ({' < '.join(a[1])} -> {' < '.join(b[1])})"
+            f"between D = {a[0]:g} and {b[0]:g} ({_text(a[1])} -> {_text(b[1])})"
             for a, b in zip(per_d, per_d[1:], strict=False)
             if a[1] != b[1]
         ]
