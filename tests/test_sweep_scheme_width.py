@@ -49,10 +49,11 @@ def test_scheme_width_sweep_files_columns_and_ranking(tmp_path, capsys):
         want = layer_densities(shapes, float(r["density"]), r["scheme"])
         assert dens == pytest.approx(list(want), rel=1e-5)
         assert float(r["rate"]) >= 0.9 and float(r["rate_below"] or 0) < 0.9
+        assert r["sharp_holds"] in ("0", "1") and 0 <= float(r["sharp_rate"]) <= 1
     assert (out / "phase.png").stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert "Fewest expected source weights" in printed and "D = 0.1:" in printed
-    assert "Theorem W''s width is" in printed
+    assert "Theorem W''s width is" in printed and "At Theorem W''s width the measured" in printed
 
 
 def _config(out):
@@ -115,6 +116,7 @@ def test_fixed_count_masks_and_supports_in_scheme_width(tmp_path, capsys):
     assert {(r["mask"], r["method"], r["target_support"]) for r in rows} == {
         ("fixed-count", "masks", "2")
     }
+    assert all(r["sharp_holds"] == "" for r in rows)  # Theorem W' is proven for Bernoulli masks
     assert "count chain's independence does not hold" in capsys.readouterr().out
 
 

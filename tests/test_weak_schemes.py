@@ -180,7 +180,8 @@ def test_sharp_width_with_densities_of_k():
 )
 def test_scheme_width_properties(widths, D, scheme, exact, seed):
     """The source weights are sum p_l m_l at the width (= D M in the exact mode, <= D M clamped), the
-    densities are those of the scheme at the width and in (0, 1], and the result carries its evidence."""
+    densities are those of the scheme at the width and in (0, 1], the result carries its evidence, and
+    the rate at Theorem W''s width is the full measurement of child k of the point's sequence."""
     t = lt.random_target(tuple(widths), seed=seed)
     r = scheme_width(t, D, scheme, 0.2, point_seedseq(seed), trials=100, exact=exact)
     shapes = fc_source_shapes(t)(r.width)
@@ -194,6 +195,9 @@ def test_scheme_width_properties(widths, D, scheme, exact, seed):
     else:
         assert r.realised <= D * (1 + 1e-9)
     assert r.required.rates[r.width] >= 0.8 * 100
+    kw = r.sharp_width  # the rate at Theorem W''s width: a full measurement of the same stream
+    full = simulate_counts(t, kw, r.sharp_densities, child_seedseq(point_seedseq(seed), kw), 100)
+    assert (r.sharp_rate.successes, r.sharp_rate.trials) == (int(full.sum()), 100)
     assert r.width == 1 or r.required.rates[r.width - 1] < 0.8 * r.required.trials_at(r.width - 1)
 
 

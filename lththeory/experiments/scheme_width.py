@@ -11,7 +11,9 @@ k whose measured success rate reaches 1 - delta (``required_width``: bisection o
 chain, the scheme's densities recomputed for the source's shapes at every k;
 :func:`lththeory.weak.scheme_width`) and Theorem W''s width for the same scheme (``sharp_width``), with
 the expected kept source weights at each, the per-layer densities and the measured rates at the width
-and one below. ``--mask fixed-count`` (explicit masks only) measures the same frontier for masks with
+and one below; at Theorem W''s width the measured rate and the one-sided test "failure <= delta"
+(``sharp_holds``, 5 % false positives; ``sharp_check_power``: its probability of detecting a failure
+rate of 2 delta). ``--mask fixed-count`` (explicit masks only) measures the same frontier for masks with
 exactly round(p * size) kept entries per layer. Grid points at the same (D, q, s) share their random
 draws across schemes (common random numbers): schemes with equal densities get equal widths.
 """
@@ -29,7 +31,7 @@ from .._validate import LTHInputError, check_choice, check_density
 from ..conv import source_shapes
 from ..conv.flags import add_conv_arguments, conv_spec
 from ..densities import SCHEMES
-from ..stats import float_key
+from ..stats import check_failure_bound, float_key
 from ..weak import SchemeWidth, fc_source_shapes, scheme_width
 from ..weak.frontier import MAX_WIDTH
 from .base import (
@@ -66,6 +68,9 @@ COLUMNS = [
     "ci_low",
     "ci_high",
     "rate_below",
+    "sharp_rate",
+    "sharp_holds",
+    "sharp_check_power",
     "evaluations",
     "trials_drawn",
     "trials",
@@ -222,6 +227,12 @@ class SchemeWidthExperiment(Experiment):
         }
         if res.sharp_width is None:
             row["note"] = "Theorem W' width beyond its limit"
+        elif res.sharp_rate is not None:
+            sr = res.sharp_rate
+            row["sharp_rate"] = sr.rate
+            if config.get("mask") != "fixed-count":  # Theorem W' holds for Bernoulli masks
+                chk = check_failure_bound(sr.trials - sr.successes, sr.trials, config["delta"])
+                row["sharp_holds"], row["sharp_check_power"] = int(chk.holds), chk.power
         return row
 
     def plot(self, rows: list[dict], config: dict, outdir: Path) -> list[str]:

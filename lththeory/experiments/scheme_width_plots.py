@@ -224,6 +224,14 @@ def ranking_lines(rows: list[dict], config: dict) -> list[str]:
         out.append(
             f"Theorem W''s width is {min(ratios):.2f}x to {max(ratios):.2f}x the measured frontier."
         )
+    checked = [r for r in rows if r.get("sharp_holds") not in (None, "")]
+    if checked:
+        power = min(float(r["sharp_check_power"]) for r in checked)
+        out.append(
+            f"At Theorem W''s width the measured failure is consistent with <= delta at "
+            f"{sum(int(r['sharp_holds']) for r in checked)} of {len(checked)} points (one-sided exact "
+            f"binomial tests, 5% false positives each, power >= {power:.2f} against 2 delta)."
+        )
     beyond = [r for r in rows if r["required_width"] in (None, "")]
     if beyond:
         out.append(f"{len(beyond)} points need a width beyond the search's limit (left blank).")

@@ -21,9 +21,11 @@ import numpy as np
 
 from .._validate import LTHInputError, WidthLimitError, check_density
 from ..densities import SCHEMES, layer_densities
+from ..stats import Proportion, child_seedseq, proportion
 from .construction import source_widths
 from .frontier import RequiredWidth, Simulator, required_width
 from .sharp import sharp_common_width
+from .simulation import simulate_counts
 from .theory import fan_in_structure
 
 __all__ = [
@@ -80,7 +82,9 @@ class SchemeWidth:
 
     ``required`` is the measured frontier (None when it lies beyond the search's limit); ``densities``
     and ``source_weights`` are the per-layer densities and the expected kept source weights at its
-    width; ``sharp_*`` the same at Theorem W''s width (None when not computed or beyond its limit).
+    width; ``sharp_*`` the same at Theorem W''s width (None when not computed or beyond its limit),
+    ``sharp_rate`` the measured rate there (a full measurement from the same stream: the bound says
+    it is >= 1 - delta up to noise, for Bernoulli masks).
     ``realised`` is the realised global density at the required width (below ``density`` only for
     the clamp-only reference variant).
     """
@@ -95,6 +99,7 @@ class SchemeWidth:
     sharp_width: int | None
     sharp_densities: tuple[float, ...] | None
     sharp_source_weights: float | None
+    sharp_rate: Proportion | None = None
 
     @property
     def width(self) -> int | None:
@@ -146,7 +151,14 @@ def scheme_width(
         )
     except WidthLimitError:
         req = None
-    dens = weights = realised = None
+    dens = weights = realised = sharp_rate = None
+    if req is not None and sharp_width is not None:
+        if sharp_width in req.rates and req.trials_at(sharp_width) == req.trials:
+            sharp_rate = req.rate(sharp_width)
+        else:  # stopped early (or not visited): complete it from the same child stream
+            sim = simulate_counts if simulate is None else simulate
+            ok = sim(target, sharp_width, sharp_dens, child_seedseq(ss, sharp_width), trials)
+            sharp_rate = proportion(int(ok.sum()), int(ok.size))
     if req is not None:
         dens = dens_at(req.width)
         weights = expected_weights(shapes(req.width), dens)
@@ -162,4 +174,5 @@ def scheme_width(
         sharp_width=sharp_width,
         sharp_densities=sharp_dens,
         sharp_source_weights=sharp_weights,
+        sharp_rate=sharp_rate,
     )
