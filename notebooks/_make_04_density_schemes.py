@@ -74,8 +74,9 @@ for r in rows:
 ## The ranking
 
 Which scheme needs the fewest source weights at each `D`, with Theorem W''s ranking beside it:"""),
-    code("""print(scheme_exp.summarize(rows, sweep_config, FIG_DIR, [str(FIG_DIR / "scheme_width_lenet.png")],
-                           0.0))"""),
+    code("""from lththeory.experiments.scheme_width_plots import ranking_lines
+
+print("\\n".join(ranking_lines(rows, sweep_config)))"""),
     md("""ERK and balanced win in this construction because the univariate layer is cheap in weights
 (`d^2 k` against `n_1 d k^2`) but decisive: at density `p_1` every copy of a first-layer neuron must find
 one of about `k p_1` valid univariate neurons per input, the `1/p_1` factor of docs/theory.md §3.4.

@@ -21,13 +21,12 @@ draws across schemes (common random numbers): schemes with equal densities get e
 from __future__ import annotations
 
 import argparse
-import json
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from .._validate import LTHInputError, check_choice, check_density
+from .._validate import check_choice, check_density
 from ..conv import source_shapes
 from ..conv.flags import add_conv_arguments, conv_spec
 from ..densities import SCHEMES
@@ -45,7 +44,7 @@ from .base import (
 )
 from .mask_kinds import add_mask_arguments, mask_config, mask_note, simulator
 from .scheme_width_plots import plot_contained, plot_phase, ranking_lines
-from .targets import sweep_conv_target, sweep_target
+from .targets import check_supports, config_target
 
 __all__ = ["EXPERIMENT", "SchemeWidthExperiment"]
 
@@ -145,24 +144,11 @@ class SchemeWidthExperiment(Experiment):
 
     def check_grid(self, points: list[dict], config: dict) -> None:
         """Refuse supports beyond the inputs, and supports with conv targets."""
-        d = config["target"][0]
-        for pt in points:
-            s = pt["target_support"]
-            if s != "dense" and config.get("conv"):
-                raise LTHInputError(
-                    f"--target-support needs a fully connected target (drop --conv), got {s}"
-                )
-            if s != "dense" and s > d:
-                raise LTHInputError(
-                    f"--target-support must be 'dense' or in [1, {d}] (the target's inputs), got {s}"
-                )
+        check_supports(points, config)
 
     def target(self, config: dict, support: str | int = "dense", q: float = 1.0):
         """The run's random target (FC, or with ``--conv`` a conv target; the weak sweep's seeds)."""
-        if config.get("conv"):
-            spec = json.dumps(config["conv"], sort_keys=True)
-            return sweep_conv_target(spec, tuple(config["target"]), config["seed"], q)
-        return sweep_target(tuple(config["target"]), config["seed"], support, q)
+        return config_target(config, support, q)
 
     def measure(self, point: dict, config: dict) -> SchemeWidth:
         """The point's :class:`lththeory.weak.SchemeWidth` (its seed: the run seed, this

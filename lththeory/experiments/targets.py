@@ -9,12 +9,18 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validate import check_positive_int
+from .._validate import LTHInputError, check_positive_int
 from ..conv.flags import conv_target
 from ..network import ReLUNetwork, random_target
 from ..stats import experiment_seedseq, float_key
 
-__all__ = ["parse_support", "sweep_conv_target", "sweep_target"]
+__all__ = [
+    "check_supports",
+    "config_target",
+    "parse_support",
+    "sweep_conv_target",
+    "sweep_target",
+]
 
 
 def parse_support(text: str) -> str | int:
@@ -52,3 +58,27 @@ def sweep_conv_target(spec: str, widths: tuple[int, ...], seed: int, density: fl
     key = () if density >= 1.0 else (0, float_key(density))
     rng = np.random.default_rng(experiment_seedseq(seed, "target", *key))
     return conv_target(json.loads(spec), widths, rng, density=density)
+
+
+def config_target(config: dict, support: str | int = "dense", density: float = 1.0):
+    """The random target of a weak experiment's config: fully connected (:func:`sweep_target`), or
+    with ``--conv`` a conv target (:func:`sweep_conv_target`)."""
+    if config.get("conv"):
+        spec = json.dumps(config["conv"], sort_keys=True)
+        return sweep_conv_target(spec, tuple(config["target"]), config["seed"], density)
+    return sweep_target(tuple(config["target"]), config["seed"], support, density)
+
+
+def check_supports(points: list[dict], config: dict) -> None:
+    """Refuse a first-layer support beyond the target's inputs, or with a conv target."""
+    d = config["target"][0]
+    for pt in points:
+        s = pt.get("target_support", "dense")
+        if s != "dense" and config.get("conv"):
+            raise LTHInputError(
+                f"--target-support needs a fully connected target (drop --conv), got {s}"
+            )
+        if s != "dense" and s > d:
+            raise LTHInputError(
+                f"--target-support must be 'dense' or in [1, {d}] (the target's inputs), got {s}"
+            )

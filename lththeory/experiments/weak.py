@@ -58,7 +58,7 @@ from .base import (
     target_support_axis,
 )
 from .mask_kinds import add_mask_arguments, mask_config, mask_kind, mask_note, simulator
-from .targets import sweep_conv_target, sweep_target
+from .targets import check_supports, config_target, sweep_conv_target, sweep_target
 
 __all__ = ["EXPERIMENT", "WeakExperiment"]
 
@@ -130,18 +130,7 @@ class WeakExperiment(WidthSparsityExperiment):
     def check_grid(self, points: list[dict], config: dict) -> None:
         """Refuse supports beyond the inputs, and --method masks grid points whose explicit masks
         would not fit in memory."""
-        d = config["target"][0]
-        for pt in points:
-            if pt["target_support"] != "dense" and config.get("conv"):
-                raise LTHInputError(
-                    "--target-support needs a fully connected target (drop --conv), got "
-                    f"{pt['target_support']}"
-                )
-            if pt["target_support"] != "dense" and pt["target_support"] > d:
-                raise LTHInputError(
-                    f"--target-support must be 'dense' or in [1, {d}] (the target's inputs), "
-                    f"got {pt['target_support']}"
-                )
+        check_supports(points, config)
         if config["method"] != "masks":
             return
         L = len(config["target"]) - 1
@@ -172,14 +161,7 @@ class WeakExperiment(WidthSparsityExperiment):
     def target(self, config: dict, support: str | int = "dense", q: float = 1.0):
         """The sweep's random target: FC (dense, with first-layer support s and/or target density q),
         or with ``--conv`` a random conv target (docs/theory.md §8.6) from the same seed key."""
-        if config.get("conv"):
-            return sweep_conv_target(
-                json.dumps(config["conv"], sort_keys=True),
-                tuple(config["target"]),
-                config["seed"],
-                q,
-            )
-        return sweep_target(tuple(config["target"]), config["seed"], support, q)
+        return config_target(config, support, q)
 
     def widths(
         self, config: dict, support: str | int, dens: Sequence[float], q: float = 1.0
