@@ -17,6 +17,7 @@ __all__ = [
     "MAX_INT",
     "MAX_SEED",
     "LTHInputError",
+    "WidthLimitError",
     "check_box",
     "check_memory",
     "check_choice",
@@ -46,6 +47,11 @@ that products and numpy's int64 arithmetic cannot overflow silently)."""
 
 class LTHInputError(ValueError):
     """Bad input to a public lththeory function (a one-line message naming the parameter)."""
+
+
+class WidthLimitError(LTHInputError):
+    """A search for a smallest width passed its limit (the densities are too small for the target):
+    an outcome a sweep may record instead of failing, still a one-line message."""
 
 
 def _fmt(value: object) -> str:

@@ -165,6 +165,7 @@ for _name, _key in (
     ("strong", 3),
     ("lower-bound", 4),
     ("subset-sum-calibration", 5),  # the stored draws of the random-subset-sum lemma
+    ("scheme-width", 10),  # required width per density scheme (issue 10)
     ("two-hidden", 46),
     ("train", 11),  # training inside ER masks (docs/theory.md §7): sweep grid points
     ("planted", 111),  # planted tickets: teacher, student masks and training

@@ -37,6 +37,15 @@ CASES = {
         ["lower_bound_phase.png", "lower_bound_threshold.png"],
         ["quick grid", "EXPLORATION"],
     ),
+    "04_density_schemes.ipynb": (
+        ["scheme_width_lenet.png"],
+        [
+            "quick grid",
+            "global density (balanced, exact)",
+            "Fewest expected source weights",
+            "D = 0.3:",
+        ],
+    ),
 }
 
 

@@ -71,13 +71,18 @@ def conv_spec(args: argparse.Namespace, widths: Sequence[int]) -> dict | None:
     return spec
 
 
-def conv_target(spec: dict, widths: Sequence[int], rng: np.random.Generator) -> ConvNetwork:
-    """The random conv target of a spec: U[-1, 1] kernel entries, U[-1/2, 1/2] biases, box [0, 1]."""
+def conv_target(
+    spec: dict, widths: Sequence[int], rng: np.random.Generator, density: float = 1.0
+) -> ConvNetwork:
+    """The random conv target of a spec: U[-1, 1] kernel entries, U[-1/2, 1/2] biases, box [0, 1];
+    with ``density`` q < 1 every kernel entry (and head weight) kept with probability q, every
+    output channel keeping at least one."""
     return random_conv_target(
         widths,
         kernel=tuple(spec["kernel"]),
         image=tuple(spec["image"]),
         padding=tuple(spec["padding"]),
+        density=density,
         head=spec["head"] == "pool-linear",
         seed=rng,
     )

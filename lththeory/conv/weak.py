@@ -33,7 +33,7 @@ from .._validate import LTHInputError, as_generator, check_choice, check_positiv
 from ..densities import layer_densities
 from ..masks import sample_mask
 from ..registry import CONSTRUCTIONS, Construction
-from ..stats import trial_generators
+from ..stats import child_generator
 from ..weak import (
     WeakConstruction,
     WeakTicket,
@@ -348,17 +348,26 @@ def simulate_masks(
     ss: np.random.SeedSequence,
     trials: int,
     kind: str = "bernoulli",
+    max_failures: int | None = None,
 ) -> np.ndarray:
-    """Success indicator per trial from explicit ER conv masks and the construction (no ticket).
+    """Success indicator per trial from explicit conv masks (ER, or ``kind="fixed"`` count per
+    layer) and the construction (no ticket).
 
-    Trial t samples its masks from generator child t of ``ss`` (as :func:`lththeory.weak.simulate_masks`).
+    Trial t samples its masks from generator child t of ``ss`` (as :func:`lththeory.weak.simulate_masks`);
+    with ``max_failures`` the trials stop once the failures exceed it (a prefix of the full run).
     """
     check_choice(kind, "kind", ("bernoulli", "fixed"))
     trials = check_positive_int(trials, "trials")
+    if max_failures is not None:
+        max_failures = check_positive_int(max_failures, "max_failures", minimum=0)
     out = np.empty(trials, dtype=bool)
-    for t, g in enumerate(trial_generators(ss, 0, trials)):
-        src = sample_source(target, k, densities, g, kind)
+    failures = 0
+    for t in range(trials):
+        src = sample_source(target, k, densities, child_generator(ss, t), kind)
         out[t] = construct(target, src, build_ticket=False).success
+        failures += not out[t]
+        if max_failures is not None and failures > max_failures:
+            return out[: t + 1]
     return out
 
 

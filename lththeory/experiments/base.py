@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,6 +21,7 @@ import numpy as np
 from .._validate import (
     MAX_INT,
     LTHInputError,
+    check_density,
     check_positive_int,
     check_probability_open,
     check_seed,
@@ -29,10 +29,11 @@ from .._validate import (
     check_widths,
 )
 from ..conv.flags import conv_label
-from ..network import ReLUNetwork, random_target
+from ..network import ReLUNetwork
 from ..plotting import phase_diagram
 from ..registry import EXPERIMENTS
 from ..stats import Proportion, check_failure_bound, experiment_seedseq, frontier
+from .targets import parse_support, sweep_target
 
 __all__ = [
     "BASE_COLUMNS",
@@ -48,6 +49,8 @@ __all__ = [
     "register",
     "sharp_check",
     "sparsity_axis",
+    "target_density_axis",
+    "target_support_axis",
 ]
 
 MEMORY_LIMIT = 4 * 2**30
@@ -258,15 +261,25 @@ class Experiment:
         return out
 
 
-@lru_cache(maxsize=16)
-def _sweep_target(seed: int, widths: tuple[int, ...]) -> ReLUNetwork:
-    """The random target of a width x sparsity sweep, drawn once per (seed, widths) and process
-    (every grid point of a run reads the same target; callers do not modify it)."""
-    rng = np.random.default_rng(experiment_seedseq(seed, "target"))
-    net = random_target(widths, seed=rng)
-    for a in (*net.weights, *net.biases):
-        a.flags.writeable = False  # shared by every point: a write would be a bug
-    return net
+def target_density_axis(default: str) -> Axis:
+    """The ``target_density`` axis (``--target-density q``): the density q in (0, 1] of a random
+    sparse target (every neuron keeps at least one in-edge); 1 is the dense target."""
+    return Axis(
+        parse=lambda t: check_density(t, "target_density"),
+        default=default,
+        fixed="1",
+        help="density q of the random target's weights (every neuron keeps an in-edge; 1 = dense)",
+    )
+
+
+def target_support_axis() -> Axis:
+    """The ``target_support`` axis (``--target-support s``)."""
+    return Axis(
+        parse=parse_support,
+        default="1,2,4,8",
+        fixed="dense",
+        help="inputs each first-layer target neuron reads: 'dense' or s >= 1 (comma list)",
+    )
 
 
 def register(experiment: Experiment) -> Experiment:
@@ -303,7 +316,7 @@ class WidthSparsityExperiment(Experiment):
     def target(self, config: dict) -> ReLUNetwork:
         """The sweep's random target (U[-1, 1] weights, U[-1/2, 1/2] biases, box [-1, 1]^d), seeded
         by the run seed and the shared ``"target"`` key (the same for the weak and strong sweeps)."""
-        return _sweep_target(config["seed"], tuple(config["target"]))
+        return sweep_target(tuple(config["target"]), config["seed"])
 
     def bound_row(
         self,

@@ -1,9 +1,11 @@
 """Sweep experiment for Theorem W (weak tickets, claim 1; docs/theory.md §3.5).
 
 Axes: ``width`` (the copy multiplier k, the same for every layer), ``sparsity`` (1 - p, the same for
-every source layer; p_1 = 1 with ``--dense-first-layer``) and ``target_support`` (``dense``, or s: every
+every source layer; p_1 = 1 with ``--dense-first-layer``), ``target_support`` (``dense``, or s: every
 neuron of the first target layer reads exactly s inputs, the fan-in that sets the construction's
-scaling, docs/theory.md §3.7). Per grid point: the success rate of the construction with its
+scaling, docs/theory.md §3.7) and ``target_density`` (q: a random sparse target whose neurons each keep
+at least one in-edge; docs/theory.md §3.9). ``--mask fixed-count`` draws masks with exactly
+round(p * size) entries per layer and runs explicit masks only. Per grid point: the success rate of the construction with its
 Clopper-Pearson interval; Theorem W's smallest common width and guaranteed success probability
 (``theory_width``, ``bound_success``, ``bound_holds``); the same for Theorem W' (``sharp_width``,
 ``sharp_bound_success``; ``sharp_bound_holds`` tests "failure <= delta" at and above its width, and
@@ -22,15 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import LTHInputError, check_choice, check_positive_int
-from ..conv import simulate_masks as simulate_conv_masks
+from .._validate import LTHInputError
 from ..conv import source_shapes
-from ..conv.flags import add_conv_arguments, conv_spec, conv_target
-from ..masks import rho
-from ..network import ReLUNetwork, random_target
+from ..conv.flags import add_conv_arguments, conv_spec
+from ..masks import mask_bytes, rho
 from ..stats import (
     check_failure_bound,
-    experiment_seedseq,
     fit_power_law,
     float_key,
     frontier,
@@ -40,8 +39,6 @@ from ..weak import (
     every_copy_valid_probability,
     sharp_common_width,
     sharp_failure_bound,
-    simulate_counts,
-    simulate_masks,
     source_widths,
     theorem_w_common_width,
     theorem_w_failure_bound,
@@ -50,20 +47,22 @@ from .base import (
     BASE_COLUMNS,
     BOUND_COLUMNS,
     MEMORY_LIMIT,
-    Axis,
     WidthSparsityExperiment,
     int_axis,
     parse_widths,
     register,
     sharp_check,
     sparsity_axis,
+    target_density_axis,
     target_label,
+    target_support_axis,
 )
+from .mask_kinds import add_mask_arguments, mask_config, mask_kind, mask_note, simulator
+from .targets import check_supports, config_target, sweep_conv_target, sweep_target
 
 __all__ = ["EXPERIMENT", "WeakExperiment"]
 
 _WIDTHS = ",".join(str(int(round(2 ** (e / 2)))) for e in range(2, 35))
-SIMULATORS = {"counts": simulate_counts, "masks": simulate_masks}
 SHARP_COLUMNS = [
     "target_support",
     "sharp_width",
@@ -72,28 +71,8 @@ SHARP_COLUMNS = [
     "sharp_check_power",
     "every_copy_valid",
 ]
-
-
-def _parse_support(text: str) -> str | int:
-    """``dense`` or s >= 1 (checked against the input count in :meth:`WeakExperiment.check_grid`)."""
-    return "dense" if str(text).strip() == "dense" else check_positive_int(text, "target_support")
-
-
-@lru_cache(maxsize=256)
-def _target(widths: tuple[int, ...], seed: int, support: str | int) -> ReLUNetwork:
-    """The sweep's random target; with a first-layer support s its own stream (key s)."""
-    if support == "dense":
-        rng = np.random.default_rng(experiment_seedseq(seed, "target"))
-        return random_target(widths, seed=rng)
-    rng = np.random.default_rng(experiment_seedseq(seed, "target", support))
-    return random_target(widths, seed=rng, first_layer_support=support)
-
-
-@lru_cache(maxsize=16)
-def _conv_target(spec: str, widths: tuple[int, ...], seed: int):
-    """The sweep's random conv target of a (JSON) conv spec."""
-    rng = np.random.default_rng(experiment_seedseq(seed, "target"))
-    return conv_target(json.loads(spec), widths, rng)
+#: the columns of issue 10: the target's density and the mask kind
+TARGET_COLUMNS = ["target_density", "mask"]
 
 
 @lru_cache(maxsize=1024)
@@ -102,11 +81,12 @@ def _widths(
     widths: tuple[int, ...],
     seed: int,
     support: str | int,
+    q: float,
     dens: tuple[float, ...],
     delta: float,
 ) -> tuple[int, int]:
     """(Theorem W's, Theorem W-prime's) smallest common widths, computed once per sparsity."""
-    t = _conv_target(conv, widths, seed) if conv else _target(widths, seed, support)
+    t = sweep_conv_target(conv, widths, seed, q) if conv else sweep_target(widths, seed, support, q)
     return theorem_w_common_width(t, dens, delta), sharp_common_width(t, dens, delta)
 
 
@@ -125,25 +105,21 @@ class WeakExperiment(WidthSparsityExperiment):
             fixed="0.9",
             help="sparsity 1 - p of every source layer (comma-separated list)",
         ),
-        "target_support": Axis(
-            parse=_parse_support,
-            default="1,2,4,8",
-            fixed="dense",
-            help="inputs each first-layer target neuron reads: 'dense' or s >= 1 (comma list)",
-        ),
+        "target_support": target_support_axis(),
+        "target_density": target_density_axis("0.05,0.1,0.2,0.5,1"),
     }
-    columns = [*BASE_COLUMNS, *BOUND_COLUMNS, *SHARP_COLUMNS]
+    columns = [*BASE_COLUMNS, *BOUND_COLUMNS, *SHARP_COLUMNS, *TARGET_COLUMNS]
     figures = {"phase.png": "plot_phase"}
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
         self.add_target_arguments(p, "target widths, input first (dense random)")
-        p.add_argument("--method", default="counts", help="counts (exact count chain) or masks")
+        add_mask_arguments(p)
         add_conv_arguments(p)
 
     def configure(self, args: argparse.Namespace, common: dict) -> dict:
         config = {
             "target": parse_widths(args.target, "--target"),
-            "method": check_choice(args.method, "--method", tuple(SIMULATORS)),
+            **mask_config(args),
             "dense_first_layer": bool(args.dense_first_layer),
         }
         spec = conv_spec(args, config["target"])
@@ -151,28 +127,10 @@ class WeakExperiment(WidthSparsityExperiment):
             config["conv"] = spec
         return config
 
-    def simulator(self, config: dict):
-        """The point's simulator: the count chain reads any target's fan-in; explicit masks need
-        the conv source for conv targets."""
-        if config["method"] == "masks" and config.get("conv"):
-            return simulate_conv_masks
-        return SIMULATORS[config["method"]]
-
     def check_grid(self, points: list[dict], config: dict) -> None:
         """Refuse supports beyond the inputs, and --method masks grid points whose explicit masks
         would not fit in memory."""
-        d = config["target"][0]
-        for pt in points:
-            if pt["target_support"] != "dense" and config.get("conv"):
-                raise LTHInputError(
-                    "--target-support needs a fully connected target (drop --conv), got "
-                    f"{pt['target_support']}"
-                )
-            if pt["target_support"] != "dense" and pt["target_support"] > d:
-                raise LTHInputError(
-                    f"--target-support must be 'dense' or in [1, {d}] (the target's inputs), "
-                    f"got {pt['target_support']}"
-                )
+        check_supports(points, config)
         if config["method"] != "masks":
             return
         L = len(config["target"]) - 1
@@ -186,50 +144,62 @@ class WeakExperiment(WidthSparsityExperiment):
                 N = source_widths(config["target"], [k] * L)
                 sizes = [N[i] * N[i + 1] for i in range(L + 1)]
             nnz = sum(sz * p for sz, p in zip(sizes, dens, strict=True))
-            if 12 * nnz > MEMORY_LIMIT:
+            need = 12 * nnz
+            if mask_kind(config) == "fixed":  # the sampling peak of numpy's choice per layer
+                need += max(
+                    mask_bytes((1, max(1, int(sz))), p, "fixed")
+                    for sz, p in zip(sizes, dens, strict=True)
+                )
+            if need > MEMORY_LIMIT:
                 raise LTHInputError(
                     f"--width {k} at sparsity {pt['sparsity']:g} needs about "
-                    f"{12 * nnz / 2**30:.0f} GiB of explicit masks with --method masks (limit "
+                    f"{need / 2**30:.0f} GiB of explicit masks with --method masks (limit "
                     f"{MEMORY_LIMIT / 2**30:.0f} GiB): use --method counts (same law, cost free "
                     "of k) or smaller widths"
                 )
 
-    def target(self, config: dict, support: str | int = "dense"):
-        """The sweep's random target: dense FC, FC with first-layer support s, or with ``--conv`` a
-        dense random conv target (docs/theory.md §8.6) from the same seed key."""
-        if config.get("conv"):
-            return _conv_target(
-                json.dumps(config["conv"], sort_keys=True), tuple(config["target"]), config["seed"]
-            )
-        return _target(tuple(config["target"]), config["seed"], support)
+    def target(self, config: dict, support: str | int = "dense", q: float = 1.0):
+        """The sweep's random target: FC (dense, with first-layer support s and/or target density q),
+        or with ``--conv`` a random conv target (docs/theory.md §8.6) from the same seed key."""
+        return config_target(config, support, q)
 
-    def widths(self, config: dict, support: str | int, dens: Sequence[float]) -> tuple[int, int]:
+    def widths(
+        self, config: dict, support: str | int, dens: Sequence[float], q: float = 1.0
+    ) -> tuple[int, int]:
         """(Theorem W's, Theorem W''s) smallest common widths at the point's densities (cached)."""
         conv = json.dumps(config["conv"], sort_keys=True) if config.get("conv") else ""
         return _widths(
-            conv, tuple(config["target"]), config["seed"], support, tuple(dens), config["delta"]
+            conv, tuple(config["target"]), config["seed"], support, q, tuple(dens), config["delta"]
         )
 
     def run_point(self, point: dict, config: dict) -> dict:
         k, s = int(point["width"]), float(point["sparsity"])
         sup = point.get("target_support", "dense")
-        target = self.target(config, sup)
+        q = float(point.get("target_density", 1.0))
+        target = self.target(config, sup, q)
         dens = self.densities(config, s)
         key = (k, float_key(s)) + (() if sup == "dense" else (sup,))
-        ok = self.simulator(config)(target, k, dens, self.seedseq(config, *key), config["trials"])
+        if q < 1.0:  # sparse targets: their own streams (dense points keep their seeds)
+            key = (k, float_key(s), 0 if sup == "dense" else sup, float_key(q))
+        ok = simulator(config)(target, k, dens, self.seedseq(config, *key), config["trials"])
         prop = proportion(int(ok.sum()), len(ok))
-        tw, sw = self.widths(config, sup, dens)
+        tw, sw = self.widths(config, sup, dens, q)
         bound = 1.0 - theorem_w_failure_bound(target, k, dens)
         sharp = 1.0 - sharp_failure_bound(target, k, dens)
         holds, power = sharp_check(prop, k, sw, config["delta"])
+        row = self.bound_row((k, s), prop, tw, bound, dens, config)
+        if mask_kind(config) == "fixed":  # the theorems are proven for Bernoulli masks only
+            row["bound_holds"] = holds = power = ""
         return {
-            **self.bound_row((k, s), prop, tw, bound, dens, config),
+            **row,
             "target_support": sup,
             "sharp_width": sw,
             "sharp_bound_success": sharp,
             "sharp_bound_holds": holds,
             "sharp_check_power": power,
             "every_copy_valid": every_copy_valid_probability(target, k, dens),
+            "target_density": q,
+            "mask": config.get("mask", "bernoulli"),
         }
 
     def _by(self, config: dict) -> str:
@@ -254,6 +224,13 @@ class WeakExperiment(WidthSparsityExperiment):
                 "by_x": lambda v: d if v == "dense" else v,
                 "by_xlabel": "s = inputs read by each first-layer target neuron",
             }
+        if self._by(config) == "target_density":
+            extra |= {
+                "by": "target_density",
+                "by_label": "target density q",
+                "by_x": float,
+                "by_xlabel": "q = density of the random target's weights",
+            }
         return self.phase(rows, config, path, title, **extra)
 
     def summarize(
@@ -262,7 +239,8 @@ class WeakExperiment(WidthSparsityExperiment):
         level = 1.0 - config["delta"]
         by = self._by(config)
         front = frontier(rows, level, by)
-        what = f"Weak-ticket sweep ({config['method']}, target {target_label(config)}"
+        kind = ", fixed-count masks" if config.get("mask") == "fixed-count" else ""
+        what = f"Weak-ticket sweep ({config['method']}{kind}, target {target_label(config)}"
         parts = [self.opening(what, rows, config, outdir, figures, wall)]
         if by == "sparsity":
             sps = sorted(front)
@@ -288,7 +266,10 @@ class WeakExperiment(WidthSparsityExperiment):
                 f"Tightness: the width of Theorem W' is {lo:.2f}x to {hi:.2f}x the measured "
                 f"frontier (Theorem W's: {w_lo:.1f}x to {w_hi:.1f}x)."
             )
-        parts += self.check_lines(rows, config)
+        if mask_kind(config) == "fixed":
+            parts.append(mask_note(config))
+        else:
+            parts += self.check_lines(rows, config)
         return " ".join(parts)
 
     def check_lines(self, rows: list[dict], config: dict) -> list[str]:

@@ -107,8 +107,10 @@ def build_parser(exp: Experiment | None) -> argparse.ArgumentParser:
     )
     if exp is not None:
         for name, ax in exp.axes.items():
+            dashed = [f"--{name.replace('_', '-')}"] if "_" in name else []
             p.add_argument(
                 f"--{name}",
+                *dashed,  # --target-support as well as --target_support
                 default=None,
                 help=f"{ax.help} (default when swept: {ax.default}; when fixed: {ax.fixed})",
             )

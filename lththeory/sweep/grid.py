@@ -46,13 +46,14 @@ def build_grid(exp: Experiment, args: argparse.Namespace) -> tuple[list[str], li
     values: dict[str, list] = {}
     for name, ax in exp.axes.items():
         raw = getattr(args, name)
+        flag = name.replace("_", "-")  # the flag as documented (--target-support)
         if name in swept:
-            values[name] = parse_list(name, ax.default if raw is None else raw, ax.parse)
+            values[name] = parse_list(flag, ax.default if raw is None else raw, ax.parse)
         else:
-            vals = parse_list(name, ax.fixed if raw is None else raw, ax.parse)
+            vals = parse_list(flag, ax.fixed if raw is None else raw, ax.parse)
             if len(vals) != 1:
                 raise LTHInputError(
-                    f"--{name} takes a single value unless '{name}' is a swept AXIS, got {raw!r}"
+                    f"--{flag} takes a single value unless '{name}' is a swept AXIS, got {raw!r}"
                 )
             values[name] = vals
     names = list(exp.axes)

@@ -12,7 +12,9 @@ Three modules, side by side and with comparable signatures:
   :func:`sharp_common_width`), and the exact probability of Theorem W's event
   (:func:`every_copy_valid_probability`);
 * :mod:`.frontier` -- the measured frontier: the smallest k whose count-chain rate reaches a level
-  (:func:`required_width`, bisection on k).
+  (:func:`required_width`, bisection on k);
+* :mod:`.schemes` -- the same per layer-wise density scheme of the source, with Theorem W''s width
+  beside it (:func:`scheme_width`, docs/theory.md §3.9).
 """
 
 from ..masks import rho
@@ -25,7 +27,14 @@ from .construction import (
     sample_source,
     source_widths,
 )
-from .frontier import RequiredWidth, required_width
+from .frontier import RequiredWidth, allowed_failures, required_width
+from .schemes import (
+    SchemeWidth,
+    expected_weights,
+    fc_source_shapes,
+    scheme_densities,
+    scheme_width,
+)
 from .sharp import (
     SharpBound,
     every_copy_valid_probability,
@@ -49,20 +58,26 @@ from .theory import (
 __all__ = [
     "COUNTS_BLOCK",
     "RequiredWidth",
+    "SchemeWidth",
     "SharpBound",
     "WEAK",
     "WeakConstruction",
     "WeakSource",
     "WeakTicket",
+    "allowed_failures",
     "construct",
     "count_chain",
     "every_copy_valid_probability",
+    "expected_weights",
     "fan_in_structure",
+    "fc_source_shapes",
     "normalise_densities",
     "normalise_k",
     "rho",
     "required_width",
     "sample_source",
+    "scheme_densities",
+    "scheme_width",
     "sharp_common_width",
     "sharp_failure_bound",
     "sharp_terms",

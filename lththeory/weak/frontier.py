@@ -7,24 +7,38 @@ a plain scan with the same sequence sees the same rates). The success probabilit
 k (more copies can only add valid copies), so the search brackets the crossing by doubling and then
 halves the bracket; every rate it measured is kept in the result, which thereby carries its own
 evidence: the rate at the returned width reaches the level and the rate one below does not.
+
+Options (docs/theory.md §3.9): ``densities`` may be a function of k (a density scheme recomputed for
+the source's shapes at every k); ``simulate`` replaces the count chain by another simulator of the same
+signature (explicit masks, fixed-count masks); ``stop_early`` stops a k's measurement as soon as its
+verdict is certain (its failures already exceed what the level allows), so a k far below the frontier
+costs one block of draws instead of ``trials``; the draws it makes are a prefix of the full
+measurement's, so every verdict, and hence the returned width, is the same as without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._search import smallest_true
-from .._validate import LTHInputError, check_positive_int, check_probability_open
+from .._validate import (
+    LTHInputError,
+    WidthLimitError,
+    check_positive_int,
+    check_probability_open,
+)
 from ..network import ReLUNetwork
 from ..stats import Proportion, child_seedseq, proportion
 from .simulation import simulate_counts
 
-__all__ = ["RequiredWidth", "required_width"]
+__all__ = ["RequiredWidth", "allowed_failures", "required_width"]
 
 Densities = float | Sequence[float] | Callable[[int], Sequence[float]]
+#: a simulator ``(target, k, densities, ss, trials, max_failures=None) -> success indicators``
+Simulator = Callable[..., np.ndarray]
 
 MAX_WIDTH = 10**12
 """The search gives up (an error) above this k: the count chain's cost is free of k, but no useful
@@ -34,12 +48,19 @@ source is this wide."""
 @dataclass(frozen=True)
 class RequiredWidth:
     """Smallest k whose measured success rate is ``>= level`` (``width``), with every rate measured on
-    the way (``rates``: k -> successes out of ``trials``)."""
+    the way (``rates``: k -> successes out of ``drawn[k]`` trials; ``drawn[k]`` is ``trials`` unless
+    the measurement stopped early, which only happens at widths whose verdict it decided, never at
+    ``width`` or ``width - 1``)."""
 
     width: int
     level: float
     trials: int
     rates: dict[int, int]
+    drawn: dict[int, int] = field(default_factory=dict)
+
+    def trials_at(self, k: int) -> int:
+        """Trials drawn at a visited k."""
+        return self.drawn.get(k, self.trials)
 
     def rate(self, k: int, confidence: float = 0.95) -> Proportion:
         """The measured rate at a visited k, with its Clopper-Pearson interval."""
@@ -47,7 +68,7 @@ class RequiredWidth:
             raise LTHInputError(
                 f"k must be one of the visited widths {sorted(self.rates)}, got {k}"
             )
-        return proportion(self.rates[k], self.trials, confidence=confidence)
+        return proportion(self.rates[k], self.trials_at(k), confidence=confidence)
 
     @property
     def at(self) -> Proportion:
@@ -64,6 +85,18 @@ class RequiredWidth:
         return len(self.rates)
 
 
+def allowed_failures(trials: int, level: float) -> int:
+    """The most failures out of ``trials`` with a success rate still ``>= level`` (the verdict of a
+    measurement; -1 when even no failure is too many)."""
+    trials = check_positive_int(trials, "trials")
+    f = int(np.floor(trials * (1.0 - level)))
+    while f >= 0 and trials - f < level * trials:
+        f -= 1
+    while f + 1 <= trials and trials - (f + 1) >= level * trials:
+        f += 1
+    return f
+
+
 def required_width(
     target: ReLUNetwork,
     densities: Densities,
@@ -71,6 +104,8 @@ def required_width(
     ss: np.random.SeedSequence,
     trials: int = 1000,
     guess: int | None = None,
+    simulate: Simulator | None = None,
+    stop_early: bool = False,
 ) -> RequiredWidth:
     """Smallest common k with measured rate >= 1 - ``delta`` (count chain, ``trials`` per k).
 
@@ -78,24 +113,41 @@ def required_width(
     that returns the per-layer densities of the source at that k (a density scheme recomputed for the
     source's shapes). ``guess`` (e.g. Theorem W''s width, which the frontier does not exceed) seeds the
     bracket; the search costs about 2 log2(width) rate measurements without one and fewer with a good one.
+    ``simulate`` (default :func:`lththeory.weak.simulate_counts`) is any simulator with a
+    ``max_failures`` keyword (:func:`lththeory.weak.simulate_masks` with ``kind="fixed"`` for
+    fixed-count masks); ``stop_early`` lets it stop a measurement once the failures exceed
+    :func:`allowed_failures` (same verdicts and width; the rates at ``width`` and ``width - 1`` are
+    always full measurements). Raises :class:`WidthLimitError` past ``MAX_WIDTH``.
     """
     delta = check_probability_open(delta, "delta")
     trials = check_positive_int(trials, "trials")
     level = 1.0 - delta
+    limit = allowed_failures(trials, level)
     dens_at = densities if callable(densities) else (lambda _k: densities)
+    sim = simulate_counts if simulate is None else simulate
     counts: dict[int, int] = {}
+    drawn: dict[int, int] = {}
+
+    def measure(k: int, early: bool) -> None:
+        ok = sim(
+            target,
+            k,
+            dens_at(k),
+            child_seedseq(ss, k),
+            trials,
+            max_failures=limit if early and limit >= 0 else None,
+        )
+        counts[k], drawn[k] = int(ok.sum()), int(ok.size)
 
     def ok(k: int) -> bool:
         if k > MAX_WIDTH:
-            raise LTHInputError(
+            raise WidthLimitError(
                 f"required width exceeds {MAX_WIDTH:.0e}: the rate never reached {level:g} "
                 "(densities too small for this target)"
             )
         if k not in counts:
-            counts[k] = int(
-                simulate_counts(target, k, dens_at(k), child_seedseq(ss, k), trials).sum()
-            )
-        return counts[k] >= level * trials
+            measure(k, bool(stop_early))
+        return drawn[k] - counts[k] <= limit and drawn[k] == trials
 
     hi = check_positive_int(guess, "guess") if guess is not None else 1
     lo = hi // 2
@@ -105,6 +157,12 @@ def required_width(
     else:
         lo = hi
     width = smallest_true(ok, lo, hi)
+    if width > 1 and drawn[width - 1] < trials:  # the evidence one below: a full measurement
+        measure(width - 1, False)
     return RequiredWidth(
-        width=width, level=level, trials=trials, rates=dict(sorted(counts.items()))
+        width=width,
+        level=level,
+        trials=trials,
+        rates=dict(sorted(counts.items())),
+        drawn=dict(sorted(drawn.items())),
     )

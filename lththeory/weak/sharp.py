@@ -20,7 +20,7 @@ copy of every block valid), which shows why that event is far stronger than succ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,7 @@ from scipy import special, stats
 
 from .._arrays import one_blas_thread
 from .._search import smallest_true
-from .._validate import LTHInputError, check_probability_open
+from .._validate import LTHInputError, WidthLimitError, check_probability_open
 from .theory import fan_in_structure, normalise_densities, normalise_k
 
 __all__ = [
@@ -241,24 +241,33 @@ def sharp_failure_bound(
 
 @one_blas_thread
 def sharp_common_width(
-    target: object, densities: float | Sequence[float], delta: float = 0.1
+    target: object,
+    densities: float | Sequence[float] | Callable[[int], Sequence[float]],
+    delta: float = 0.1,
 ) -> int:
     """Smallest common k (k_0 = ... = k_{L-1}) at which Theorem W''s optimised bound is <= delta.
 
     Exponential search then bisection on k (O(log k) bound evaluations, memory free of k). The bound
     at the returned k is <= delta by construction; smallest means the smallest the search finds (the
-    optimised bound falls with k).
+    optimised bound falls with k). ``densities`` may be a function of k returning the source's
+    per-layer densities at that k (a density scheme on the source's shapes, docs/theory.md §3.9):
+    the bound at k then uses the densities at k. Raises :class:`WidthLimitError` past ``MAX_WIDTH``.
     """
     st = _structure(target)
-    ps = normalise_densities(densities, st.depth)
+    if callable(densities):
+        dens_at = lambda k: normalise_densities(densities(k), st.depth)  # noqa: E731
+    else:
+        ps = normalise_densities(densities, st.depth)
+        dens_at = lambda _k: ps  # noqa: E731
     delta = check_probability_open(delta, "delta")
 
     def ok(k: int) -> bool:
         if k > MAX_WIDTH:
-            raise LTHInputError(
-                f"Theorem W' needs a width beyond {MAX_WIDTH:.0e} at densities {ps}: too sparse"
+            raise WidthLimitError(
+                f"Theorem W' needs a width beyond {MAX_WIDTH:.0e} at densities "
+                f"{dens_at(k)}: too sparse"
             )
-        return _optimise(st, (k,) * st.depth, ps).failure <= delta
+        return _optimise(st, (k,) * st.depth, dens_at(k)).failure <= delta
 
     return smallest_true(ok, 0, 1)
 

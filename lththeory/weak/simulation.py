@@ -111,19 +111,30 @@ def count_chain(
     return [np.concatenate([p[l] for p in parts]) for l in range(len(sup_t) + 1)]
 
 
+def _check_max_failures(max_failures: int | None) -> int | None:
+    if max_failures is None:
+        return None
+    return check_positive_int(max_failures, "max_failures", minimum=0)
+
+
 def simulate_counts(
     target: ReLUNetwork,
     k: int | Sequence[int],
     densities: float | Sequence[float],
     ss: np.random.SeedSequence,
     trials: int,
+    max_failures: int | None = None,
 ) -> np.ndarray:
     """Success indicator per trial from the exact count chain: success iff every output is valid.
 
     Same distribution as :func:`simulate_masks`; cost O(sum_l (n_l + m_l)) per trial, free of k;
     memory one block of counts plus one byte per trial (the same draws as :func:`count_chain`).
+    With ``max_failures`` the draws stop after the first block in which the failures exceed it: the
+    result is then a prefix (whole blocks) of the full run's indicators, enough to decide
+    "failures <= max_failures" exactly (docs/theory.md §3.9).
     """
     sup_t, ks, ps, log_miss, trials = _chain_inputs(target, k, densities, ss, trials)
+    max_failures = _check_max_failures(max_failures)
     check_memory(float(trials), "trials", f"the success indicators of {trials} trials")
     out = np.empty(trials, dtype=bool)
     pos = 0
@@ -131,7 +142,9 @@ def simulate_counts(
         n = counts[-1].shape[0]
         out[pos : pos + n] = np.all(counts[-1] > 0, axis=1)
         pos += n
-    return out
+        if max_failures is not None and pos - int(out[:pos].sum()) > max_failures:
+            break
+    return out[:pos]
 
 
 def simulate_masks(
@@ -141,17 +154,26 @@ def simulate_masks(
     ss: np.random.SeedSequence,
     trials: int,
     kind: str = "bernoulli",
+    max_failures: int | None = None,
 ) -> np.ndarray:
-    """Success indicator per trial from explicit ER masks and the construction (no ticket built).
+    """Success indicator per trial from explicit masks and the construction (no ticket built):
+    ER masks (``kind="bernoulli"``, the theory's model) or exactly round(p * size) kept entries per
+    layer (``"fixed"``, what pruning libraries produce; the count chain does not describe them).
 
-    Trial t samples its masks from generator child t of ``ss``.
+    Trial t samples its masks from generator child t of ``ss``. With ``max_failures`` the trials stop
+    once the failures exceed it (the result is a prefix of the full run's indicators).
     """
     check_seedseq(ss, "ss")
     check_choice(kind, "kind", ("bernoulli", "fixed"))
     trials = check_positive_int(trials, "trials")
+    max_failures = _check_max_failures(max_failures)
     check_memory(float(trials), "trials", f"the success indicators of {trials} trials")
     out = np.empty(trials, dtype=bool)
+    failures = 0
     for t in range(trials):
         src = sample_source(target, k, densities, child_generator(ss, t), kind)
         out[t] = construct(target, src, build_ticket=False).success
+        failures += not out[t]
+        if max_failures is not None and failures > max_failures:
+            return out[: t + 1]
     return out
