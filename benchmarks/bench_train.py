@@ -1,8 +1,8 @@
 """Claim 4's headline: the paper's three comparisons on Fashion-MNIST with LeNet-300-100
 (784-300-100-10), side by side in one run (docs/theory.md §7.4).
 
-(a) IMP, SNIP and SynFlow from the dense network vs inside ER masks (balanced, pyramidal; density
-0.2) at target densities 0.1, 0.05, 0.02; (b) static training of ER masks, the four schemes, at
+(a) IMP, SNIP and SynFlow from the dense network vs inside ER masks (balanced, and ERK, which the
+scheme-width experiment ranks first; density 0.2) at target densities 0.1, 0.05, 0.02; (b) static training of ER masks, the four schemes, at
 densities 0.2 down to 0.01; (c) edge-popup strong tickets inside ER masks vs from dense. Every
 accuracy is a mean over 3 seeds with its 95 % t-interval; FLOPs and weight updates are counted
 (lththeory.training.loop). The dense network must reach >= 88 % test accuracy (sanity floor; the

@@ -52,7 +52,9 @@ class ComparisonPlan:
     seeds: int = 3
     seed: int = 0
     a_methods: tuple[str, ...] = ("imp", "snip", "synflow")
-    a_schemes: tuple[str, ...] = ("balanced", "pyramidal")
+    # balanced (the paper's proposal) and ERK, the scheme the scheme-width experiment ranks first on
+    # LeNet-300-100, a deep MLP and a small VGG profile (README, docs/theory.md §3.9)
+    a_schemes: tuple[str, ...] = ("balanced", "erk")
     a_densities: tuple[float, ...] = (0.1, 0.05, 0.02)
     er_density: float = 0.2
     b_schemes: tuple[str, ...] = SCHEMES
